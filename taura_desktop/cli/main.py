@@ -1,0 +1,95 @@
+"""The ``taura`` command: the pipeline headless, for batches and scripts.
+
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input (media, subtitles, project),
+4 model or engine unavailable, 130 cancelled. Errors are one line on stderr, no traceback
+(set TAURA_DEBUG=1 for one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from taura_desktop.errors import ExitCode, TauraError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _lang_list(value: str) -> list[str]:
+    langs = [x.strip() for x in value.split(",") if x.strip()]
+    if not langs:
+        raise argparse.ArgumentTypeError("expected one or more language codes, e.g. es or es,fr")
+    return langs
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from taura_desktop.cli import models_cmd, project_cmds, stage_cmds
+
+    parser = _Parser(prog="taura", description="Taura: offline video localization, headless.")
+    parser.add_argument("--version", action="version", version=f"taura {_version()}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log engine details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    project_cmds.add_parsers(sub, _lang_list)
+    stage_cmds.add_parsers(sub, _lang_list)
+    models_cmd.add_parser(sub)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("taura-desktop")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args: Any = None
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        logging.basicConfig(
+            level=logging.INFO if args.verbose else logging.WARNING,
+            format="%(levelname)s %(name)s: %(message)s",
+        )
+        if not getattr(args, "func", None):
+            parser.print_help(sys.stderr)
+            return int(ExitCode.USAGE)
+        code = args.func(args)
+        return int(code or 0)
+    except TauraError as exc:
+        print(f"taura: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("taura: cancelled", file=sys.stderr)
+        return int(ExitCode.CANCELLED)
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if os.environ.get("TAURA_DEBUG"):
+            raise
+        print(f"taura: internal error: {type(exc).__name__}: {exc} (TAURA_DEBUG=1 for details)", file=sys.stderr)
+        return int(ExitCode.INTERNAL)
+
+
+def print_json(data: object) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def existing_file(value: str) -> Path:
+    return Path(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Project commands: new, import-subs, info, export, qc."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from taura_desktop.core.project import Project
+from taura_desktop.errors import UsageError
+from taura_desktop.pipeline import project_ops
+
+SUB_FORMATS = ("srt", "vtt", "ass", "ttml")
+MASTER_FORMATS = ("mp4", "mkv")
+OTHER_FORMATS = ("stems", "otio", "burn")
+
+
+def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
+    p = sub.add_parser("new", help="create a project for a video")
+    p.add_argument("video", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="project file (.taura)")
+    p.add_argument("--source-lang", default=None, help="language spoken in the video (e.g. en)")
+    p.add_argument("--to", type=lang_list, default=[], help="target languages, e.g. es,fr")
+    p.add_argument("--force", action="store_true", help="overwrite an existing project file")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("import-subs", help="import subtitles as source segments or as a translation")
+    p.add_argument("project", type=Path)
+    p.add_argument("subs", type=Path)
+    p.add_argument("--lang", default=None, help="language of the subtitles")
+    p.add_argument("--as-translation", action="store_true", help="attach to existing segments by time overlap")
+    p.add_argument("--encoding", default=None, help="force the text encoding (default: detect)")
+    p.set_defaults(func=cmd_import_subs)
+
+    p = sub.add_parser("info", help="media, languages, segment counts per stage, QC summary")
+    p.add_argument("project", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("export", help="export subtitles, a dubbed master, stems or a timeline")
+    p.add_argument("project", type=Path)
+    p.add_argument("--lang", default=None, help="language to export (default: source; masters: all targets)")
+    p.add_argument("--format", required=True, choices=SUB_FORMATS + MASTER_FORMATS + OTHER_FORMATS)
+    p.add_argument("-o", "--output", type=Path, required=True)
+    p.add_argument("--mix", choices=("replace", "duck", "background"), default="duck")
+    p.add_argument("--loudness", choices=("broadcast", "web"), default="broadcast",
+                   help="-23 LUFS (broadcast) or -16 LUFS (web)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("qc", help="subtitle quality check per cue")
+    p.add_argument("project", type=Path)
+    p.add_argument("--lang", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_qc)
+
+
+def cmd_new(args: Any) -> int:
+    if args.output.suffix != ".taura":
+        raise UsageError(f"{args.output}: project files end in .taura")
+    with project_ops.new_project(args.video, args.output, source_lang=args.source_lang,
+                                 targets=args.to, overwrite=args.force) as p:
+        media = p.meta.media
+        assert media is not None
+        print(f"created {p.path} ({media.duration_ms / 1000:.1f} s of media)")
+    return 0
+
+
+def cmd_import_subs(args: Any) -> int:
+    with Project.open(args.project) as p:
+        s = project_ops.import_subtitles(p, args.subs, lang=args.lang, as_translation=args.as_translation,
+                                         encoding=args.encoding)
+    what = f"{args.lang} translation of {s.segments_changed} segments" if args.as_translation else (
+        f"{s.segments_changed} source segments")
+    notes = []
+    if s.dropped_empty:
+        notes.append(f"{s.dropped_empty} empty cues dropped")
+    if s.overlaps:
+        notes.append(f"{s.overlaps} overlapping cues flagged")
+    if s.unmatched:
+        notes.append(f"{s.unmatched} segments had no overlapping cue")
+    extra = f" ({'; '.join(notes)})" if notes else ""
+    print(f"imported {s.cues} cues ({s.format}, {s.encoding}) as {what}{extra}")
+    return 0
+
+
+def cmd_info(args: Any) -> int:
+    from taura_desktop.cli.main import print_json
+
+    with Project.open(args.project) as p:
+        data = project_ops.info(p)
+        if p.recovered is not None:
+            data["recovered"] = p.recovered.message()
+    if args.json:
+        print_json(data)
+        return 0
+    print(f"{data['name']}  ({data['path']})")
+    if data["media"]:
+        m = data["media"]
+        size = f", {m['width']}x{m['height']} @ {m['fps']:.3g} fps" if m["has_video"] and m["fps"] else ""
+        print(f"  media     {m['path']} ({(data['duration_ms'] or 0) / 1000:.1f} s{size})")
+    print(f"  source    {data['source_lang'] or '?'}: {data['segments']} segments")
+    for lang, c in data["targets"].items():
+        print(f"  {lang:9s} translated {c['translated']}, voiced {c['voiced']}, approved {c['approved']}, "
+              f"overflow {c['overflow']}")
+    for lang, q in data["qc"].items():
+        print(f"  qc {lang:6s} {q['cues_with_issues']} cues with issues")
+    if "recovered" in data:
+        print(f"  note      {data['recovered']}")
+    return 0
+
+
+def cmd_export(args: Any) -> int:
+    with Project.open(args.project) as p:
+        if args.format in SUB_FORMATS:
+            out = project_ops.export_subtitles(p, args.lang, args.output, args.format)
+            print(f"wrote {out}")
+            return 0
+        from taura_desktop.pipeline import deliver
+
+        outputs = deliver.export_command(p, args)
+    for path in outputs:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_qc(args: Any) -> int:
+    from taura_desktop.cli.main import print_json
+    from taura_desktop.segmentation.qc import to_json
+
+    with Project.open(args.project) as p:
+        reports = project_ops.qc_reports(p, args.lang)
+    if args.json:
+        print_json(to_json(reports))
+        return 0
+    bad = [r for r in reports if r.issues]
+    for r in bad:
+        issues = ", ".join(f"{i.rule} {i.value:g} (limit {i.limit:g})" for i in r.issues)
+        print(f"{_clock(r.start_ms)} --> {_clock(r.end_ms)}  {issues}")
+    print(f"{len(bad)} of {len(reports)} cues have issues", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _clock(ms: int) -> str:
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"

@@ -1,0 +1,1 @@
+"""Dubbing: fitting clips to their slots, time-stretch, loudness, clip cache, voice choice."""

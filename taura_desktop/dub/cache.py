@@ -1,0 +1,205 @@
+"""Voicing one segment with a content-addressed clip cache.
+
+The natural (synthesized, loudness-normalized, unfitted) clip is stored under
+``clip_key(text, voice, engine_version, speed, lang)``. Fitting depends on the segment's slot,
+so it is recomputed on every call (cheap: it needs only the clip length); the fitted audio,
+when it differs from the natural clip (compressed or trimmed), is stored under
+``fitted_key(key, fit)`` so the mixer does not re-run rubberband.
+Re-voicing one edited segment = one synthesis + one fit; an unchanged one = no synthesis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from taura_desktop.core.model import FitResult, FitStatus, VoiceClip, VoiceSpec
+from taura_desktop.dub.fit import FitCaps, apply_fit, fit_with_caps
+from taura_desktop.dub.loudness import DEFAULT_TARGET_LUFS, normalize
+from taura_desktop.engines.tts.base import SynthRequest, TtsEngine
+from taura_desktop.errors import BadInputError
+
+Slot = tuple[int, int, int | None]  # (segment start ms, segment end ms, next segment start ms | None)
+
+
+@runtime_checkable
+class ClipSink(Protocol):
+    """Where clip audio lives (the project store implements it)."""
+
+    def put_clip(self, key: str, sample_rate: int, samples: np.ndarray) -> None:
+        """Store mono int16 ``samples`` under ``key`` (idempotent)."""
+        ...
+
+    def get_clip(self, key: str) -> tuple[int, np.ndarray] | None:
+        """(sample_rate, mono int16 samples) or None when absent."""
+        ...
+
+    def has_clip(self, key: str) -> bool: ...
+
+
+def clip_key(text: str, voice: VoiceSpec, engine_version: str, speed: float, lang: str) -> str:
+    """sha256 of a canonical JSON of everything that changes the synthesized audio, hex[:32].
+
+    ``reference_segment_ids`` are included (XTTS clones from them)."""
+    doc = {
+        "text": text,
+        "lang": lang,
+        "engine": voice.engine,
+        "engine_version": engine_version,
+        "voice": voice.voice,
+        "rate": round(float(voice.rate), 6),
+        "pitch": voice.pitch,
+        "refs": list(voice.reference_segment_ids),
+        "speed": round(float(speed), 6),
+    }
+    blob = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def needs_fitted_audio(fit: FitResult) -> bool:
+    return fit.speed != 1.0 or fit.status == FitStatus.OVERFLOW or fit.placed_ms != fit.natural_ms
+
+
+def fitted_key(key: str, fit: FitResult) -> str:
+    """Key of the fitted audio of clip ``key``; equals ``key`` when no processing is needed."""
+    if not needs_fitted_audio(fit):
+        return key
+    blob = f"{key}|{fit.speed:.6f}|{fit.placed_ms}|{fit.status.value}"
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def to_int16(samples: np.ndarray) -> np.ndarray:
+    x = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+    return np.round(x * 32767.0).astype(np.int16)
+
+
+def to_float32(samples: np.ndarray) -> np.ndarray:
+    return np.asarray(samples, dtype=np.float32) / 32768.0
+
+
+def _duration_ms(n: int, sr: int) -> int:
+    return (n * 1000 + sr // 2) // sr
+
+
+def load_fitted(sink: ClipSink, clip: VoiceClip) -> tuple[int, np.ndarray]:
+    """(sample_rate, float32 samples) of ``clip`` as placed; fits and stores it if missing."""
+    got = sink.get_clip(clip.key)
+    if got is None:
+        raise BadInputError(f"voice clip {clip.key}: audio missing from the project")
+    sr, natural = got
+    if clip.fit is None or not needs_fitted_audio(clip.fit):
+        return sr, to_float32(natural)
+    fkey = fitted_key(clip.key, clip.fit)
+    fitted = sink.get_clip(fkey)
+    if fitted is not None:
+        return fitted[0], to_float32(fitted[1])
+    out = apply_fit(to_float32(natural), sr, clip.fit)
+    sink.put_clip(fkey, sr, to_int16(out))
+    return sr, out
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceJob:
+    text: str
+    lang: str
+    voice: VoiceSpec
+    slot: Slot
+
+
+def _finish(engine_name: str, sink: ClipSink, key: str, sr: int, natural: np.ndarray | None,
+            job: VoiceJob, caps: FitCaps) -> VoiceClip:
+    """Fit a stored/just-made natural clip into the job's slot; store fitted audio if needed."""
+    if natural is None:
+        got = sink.get_clip(key)
+        if got is None:
+            raise BadInputError(f"voice clip {key}: audio missing from the project")
+        sr, pcm = got
+        n = len(pcm)
+    else:
+        n = len(natural)
+    start, end, nxt = job.slot
+    fit = fit_with_caps(_duration_ms(n, sr), start, end, nxt, caps, chars=len(job.text.strip()))
+    if needs_fitted_audio(fit):
+        fkey = fitted_key(key, fit)
+        if not sink.has_clip(fkey):
+            src = natural if natural is not None else to_float32(pcm)
+            sink.put_clip(fkey, sr, to_int16(apply_fit(src, sr, fit)))
+    return VoiceClip(key=key, sample_rate=sr, duration_ms=fit.placed_ms, engine=engine_name, fit=fit)
+
+
+def voice_segments(
+    engine: TtsEngine,
+    sink: ClipSink,
+    jobs: Sequence[VoiceJob],
+    caps: FitCaps | None = None,
+    *,
+    target_lufs: float = DEFAULT_TARGET_LUFS,
+    workers: int = 1,
+) -> list[tuple[VoiceClip, bool]]:
+    """Voice many segments: cache hits are only re-fitted; misses are synthesized in one
+    ``synthesize_batch`` call, normalized, fitted and stored. Returns (clip, was_cached)."""
+    caps = caps or FitCaps()
+    for job in jobs:
+        if not job.text.strip():
+            raise BadInputError("voice: segment text is empty: nothing to voice")
+    keys = [clip_key(j.text, j.voice, engine.version, 1.0, j.lang) for j in jobs]
+    hits = [sink.has_clip(k) for k in keys]
+    miss_idx = [i for i, h in enumerate(hits) if not h]
+    # identical lines (same key) are synthesized once
+    first_of: dict[str, int] = {}
+    for i in miss_idx:
+        first_of.setdefault(keys[i], i)
+    reqs = [SynthRequest(jobs[i].text, jobs[i].lang, jobs[i].voice) for i in first_of.values()]
+    results = engine.synthesize_batch(reqs) if reqs else []
+    made: dict[str, tuple[int, np.ndarray]] = {}
+
+    def prepare(item: tuple[str, int]) -> tuple[str, int, np.ndarray]:
+        key, ri = item
+        res = results[ri]
+        natural = normalize(res.samples, res.sample_rate, target_lufs)
+        sink.put_clip(key, res.sample_rate, to_int16(natural))
+        return key, res.sample_rate, natural
+
+    items = [(k, ri) for ri, k in enumerate(first_of)]
+
+    def finish(i: int) -> VoiceClip:
+        key = keys[i]
+        if key in made:
+            sr, natural = made[key]
+            return _finish(engine.name, sink, key, sr, natural, jobs[i], caps)
+        return _finish(engine.name, sink, key, 0, None, jobs[i], caps)
+
+    if workers > 1 and len(jobs) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for key, sr, natural in pool.map(prepare, items):
+                made[key] = (sr, natural)
+            clips = list(pool.map(finish, range(len(jobs))))
+    else:
+        for item in items:
+            key, sr, natural = prepare(item)
+            made[key] = (sr, natural)
+        clips = [finish(i) for i in range(len(jobs))]
+    return [(clip, hits[i]) for i, clip in enumerate(clips)]
+
+
+def voice_segment(
+    engine: TtsEngine,
+    sink: ClipSink,
+    text: str,
+    lang: str,
+    voice: VoiceSpec,
+    slot: Slot,
+    caps: FitCaps | None = None,
+    *,
+    target_lufs: float = DEFAULT_TARGET_LUFS,
+) -> tuple[VoiceClip, bool]:
+    """Voice one segment: a cache hit is re-fitted without synthesis; a miss is synthesized,
+    loudness-normalized, fitted and stored. Returns (clip, was_cached)."""
+    return voice_segments(engine, sink, [VoiceJob(text, lang, voice, slot)], caps,
+                          target_lufs=target_lufs)[0]

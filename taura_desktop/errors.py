@@ -1,0 +1,59 @@
+"""Errors that cross layer boundaries, each with the CLI exit code it maps to.
+
+Every error message is one line that names the file (or thing) and the problem, so the
+CLI can print it as-is and the editor can show it in a status bar or dialog.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    INTERNAL = 1
+    USAGE = 2
+    BAD_INPUT = 3
+    ENGINE_UNAVAILABLE = 4
+    CANCELLED = 130
+
+
+class TauraError(Exception):
+    """Base of all expected errors. ``str(err)`` is a single user-facing line."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+
+class UsageError(TauraError):
+    exit_code = ExitCode.USAGE
+
+
+class BadInputError(TauraError):
+    """Input the user gave us is unusable (media, subtitles, project, config)."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class MediaError(BadInputError):
+    """A media file is missing, empty, corrupt, unreadable or lacks a needed stream."""
+
+
+class SubtitleError(BadInputError):
+    """A subtitle file cannot be read or written."""
+
+
+class ProjectError(BadInputError):
+    """A project file cannot be opened (corrupt, newer schema, not a project)."""
+
+
+class EngineUnavailableError(TauraError):
+    """A model or engine is not installed / not usable; the message says how to get it."""
+
+    exit_code = ExitCode.ENGINE_UNAVAILABLE
+
+
+class CancelledError(TauraError):
+    exit_code = ExitCode.CANCELLED
+
+    def __init__(self, message: str = "cancelled") -> None:
+        super().__init__(message)

@@ -1,0 +1,155 @@
+"""A long-lived worker process that runs stage work and keeps engines loaded between jobs.
+
+The worker is started with the ``spawn`` method (no forked Qt or database state). It serves
+``TaskSpec`` messages one at a time; engines cache their loaded models in the worker, so a
+second job of the same session does not load the model again. Soft cancel is a message the
+stage checks between units of work; hard cancel ends the process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import multiprocessing as mp
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from taura_desktop.errors import CancelledError, ExitCode, TauraError
+from taura_desktop.jobs.messages import DoneMsg, ErrorMsg, TaskSpec, WorkerMsg
+
+CANCEL = "cancel"
+STOP = None
+WORK_REGISTRY = "taura_desktop.pipeline.stages"
+
+
+Emit = Callable[[WorkerMsg], None]
+WorkFn = Callable[[Any, Emit, Callable[[], bool]], dict[str, Any]]
+
+
+def resolve_work(stage: str) -> WorkFn:
+    """Find the child-side function of a stage in the stage registry."""
+    registry = importlib.import_module(WORK_REGISTRY)
+    work: WorkFn = registry.WORK[stage]
+    return work
+
+
+def _serve(conn: Connection) -> None:
+    pending_cancel = False
+
+    def cancelled() -> bool:
+        nonlocal pending_cancel
+        while not pending_cancel and conn.poll():
+            if conn.recv() == CANCEL:
+                pending_cancel = True
+        return pending_cancel
+
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is STOP:
+            return
+        if task == CANCEL:
+            continue
+        pending_cancel = False
+        assert isinstance(task, TaskSpec)
+        msg: WorkerMsg
+        try:
+            emit: Emit = conn.send
+            summary = resolve_work(task.stage)(task.payload, emit, cancelled)
+            msg = DoneMsg(summary)
+        except CancelledError as exc:
+            msg = ErrorMsg("CancelledError", str(exc), int(ExitCode.CANCELLED))
+        except TauraError as exc:
+            msg = ErrorMsg(type(exc).__name__, str(exc), int(exc.exit_code))
+        except MemoryError:
+            msg = ErrorMsg("MemoryError", "the worker ran out of memory", int(ExitCode.INTERNAL))
+        except Exception as exc:  # report, never die silently
+            msg = ErrorMsg(
+                "internal", f"{type(exc).__name__}: {exc}", int(ExitCode.INTERNAL), traceback.format_exc()
+            )
+        try:
+            conn.send(msg)
+        except (BrokenPipeError, OSError):
+            return
+
+
+class Worker:
+    """Handle on one worker process (spawned lazily, restarted after a crash or kill)."""
+
+    def __init__(self) -> None:
+        self._proc: mp.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.is_alive()
+
+    def _ensure(self) -> Connection:
+        if not self.alive or self._conn is None:
+            ctx = mp.get_context("spawn")
+            parent, child = ctx.Pipe(duplex=True)
+            proc = ctx.Process(target=_serve, args=(child,), name="taura-worker", daemon=True)
+            proc.start()
+            child.close()
+            self._proc, self._conn = proc, parent
+        return self._conn
+
+    def submit(self, task: TaskSpec) -> None:
+        self._ensure().send(task)
+
+    def soft_cancel(self) -> None:
+        if self._conn is not None and self.alive:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self._conn.send(CANCEL)
+
+    def receive(self, timeout: float) -> WorkerMsg | None:
+        """Next message, or None if none arrived within ``timeout``.
+
+        Raises ``ChildProcessError`` when the process died without a final message.
+        """
+        conn = self._conn
+        if conn is None:
+            raise ChildProcessError("worker not started")
+        try:
+            if conn.poll(timeout):
+                msg: WorkerMsg = conn.recv()
+                return msg
+        except (EOFError, OSError):
+            pass
+        else:
+            if self.alive:
+                return None
+        code = self._proc.exitcode if self._proc is not None else None
+        self.kill()
+        raise ChildProcessError(f"worker process ended unexpectedly (exit code {code})")
+
+    def kill(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(5)
+        if self._conn is not None:
+            self._conn.close()
+        self._proc, self._conn = None, None
+
+    def stop(self) -> None:
+        if self._conn is not None and self.alive:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self._conn.send(STOP)
+            assert self._proc is not None
+            self._proc.join(5)
+        self.kill()
+
+
+_shared: Worker | None = None
+
+
+def shared_worker() -> Worker:
+    """The process-wide worker (models stay loaded across jobs of one session)."""
+    global _shared
+    if _shared is None:
+        _shared = Worker()
+    return _shared

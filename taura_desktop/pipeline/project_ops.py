@@ -1,0 +1,171 @@
+"""Project-level operations shared by the CLI and the editor (no Qt, no workers needed).
+
+Creating a project from a video, importing subtitles as source segments or as a translation,
+exporting one language's subtitles, QC reports and the ``info`` summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from taura_desktop.core import edits
+from taura_desktop.core.model import Origin, Segment, Status, Translation, new_id, text_hash
+from taura_desktop.core.project import Project
+from taura_desktop.errors import UsageError
+from taura_desktop.segmentation.profiles import Profile, get_profile
+from taura_desktop.segmentation.qc import QcInput, QcReport, check_cues
+from taura_desktop.subtitles.io import Cue, match_by_overlap, read_subtitles, write_subtitles
+
+PROFILE_SETTING = "subtitle_profile"
+
+
+def new_project(video: Path, out: Path, *, source_lang: str | None, targets: Sequence[str] = (),
+                overwrite: bool = False) -> Project:
+    """Probe ``video`` (MediaError when unusable) and create ``out`` referring to it."""
+    from taura_desktop.media.probe import fingerprint, probe, require_audio
+
+    info = probe(video)
+    require_audio(info)
+    ref = fingerprint(video, info)
+    return Project.create(
+        out, media=ref, source_lang=source_lang, target_langs=tuple(targets), overwrite=overwrite
+    )
+
+
+def profile_of(project: Project) -> Profile:
+    name = str(project.meta.settings.get(PROFILE_SETTING, "netflix"))
+    fps = project.meta.media.fps if project.meta.media else None
+    return get_profile(name, fps)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    cues: int
+    segments_changed: int
+    dropped_empty: int
+    overlaps: int
+    encoding: str
+    format: str
+    unmatched: int = 0
+
+
+def import_subtitles(project: Project, path: Path, *, lang: str | None = None,
+                     as_translation: bool = False, encoding: str | None = None) -> ImportSummary:
+    """Import a subtitle file as the source segments (replacing them) or, with
+    ``as_translation``, as the ``lang`` translation of existing segments by time overlap."""
+    fps = project.meta.media.fps if project.meta.media else None
+    imp = read_subtitles(path, encoding=encoding, fps=fps)
+    if as_translation:
+        if not lang:
+            raise UsageError("--as-translation needs --lang (the language of the subtitles)")
+        if lang == project.meta.source_lang:
+            raise UsageError(f"{lang} is the project's source language, not a translation")
+        if not len(project):
+            raise UsageError(f"{project.path}: has no segments to attach a translation to")
+        if lang not in project.meta.target_langs:
+            project.apply(edits.add_target_langs(project.state, [lang]))
+        targets = [(s.id, s.start_ms, s.end_ms) for s in project.segments()]
+        texts = match_by_overlap(targets, imp.cues)
+        pairs = []
+        for sid, text in texts.items():
+            seg = project.segment(sid)
+            tr = Translation(text=text, origin=Origin.IMPORT, status=Status.NEEDS_REVIEW,
+                             source_hash=text_hash(seg.source_text), engine="import")
+            pairs.append(seg.with_translation(lang, tr))
+        project.apply(edits.replace_segments(project.state, pairs, f"Import {lang} subtitles"))
+        return ImportSummary(len(imp.cues), len(pairs), imp.dropped_empty, imp.overlaps,
+                             imp.encoding, imp.format, unmatched=len(targets) - len(pairs))
+    segs = [
+        Segment(
+            id=new_id(),
+            start_ms=c.start_ms,
+            end_ms=c.end_ms,
+            source_text=c.text,
+            source_origin=Origin.IMPORT,
+            flags=tuple(c.flags) + (("italic",) if c.italic else ()),
+        )
+        for c in imp.cues
+        if c.end_ms > c.start_ms
+    ]
+    if lang and project.meta.source_lang != lang:
+        project.apply(edits.set_meta(project.state, "Set source language", source_lang=lang))
+    project.apply(edits.replace_all_segments(project.state, segs, "Import subtitles"))
+    return ImportSummary(len(imp.cues), len(segs), imp.dropped_empty, imp.overlaps, imp.encoding, imp.format)
+
+
+def cues_for(project: Project, lang: str | None) -> list[Cue]:
+    """The project's cues in ``lang`` (None or the source language = source text)."""
+    source = lang is None or lang == project.meta.source_lang
+    if not source and lang not in project.meta.target_langs:
+        raise UsageError(f"{project.path}: has no language {lang!r} (languages: {', '.join(languages(project))})")
+    cues = []
+    for s in project.segments():
+        if source:
+            text = s.source_text
+        else:
+            tr = s.translation(lang or "")
+            text = tr.text if tr else ""
+        if text.strip():
+            cues.append(Cue(s.start_ms, s.end_ms, text, italic="italic" in s.flags))
+    return cues
+
+
+def languages(project: Project) -> list[str]:
+    src = [project.meta.source_lang] if project.meta.source_lang else []
+    return src + list(project.meta.target_langs)
+
+
+def export_subtitles(project: Project, lang: str | None, out: Path, fmt: str | None = None) -> Path:
+    code = lang or project.meta.source_lang or "und"
+    return write_subtitles(cues_for(project, lang), out, fmt, lang=code)
+
+
+def qc_reports(project: Project, lang: str | None = None) -> list[QcReport]:
+    source = lang is None or lang == project.meta.source_lang
+    code = (project.meta.source_lang or "en") if source else (lang or "en")
+    items = []
+    for s in project.segments():
+        if source:
+            text = s.source_text
+        else:
+            tr = s.translation(code)
+            if tr is None:
+                continue
+            text = tr.text
+        items.append(QcInput(s.id, s.start_ms, s.end_ms, text))
+    return check_cues(items, profile_of(project), code)
+
+
+def info(project: Project) -> dict[str, Any]:
+    """The ``taura info --json`` document."""
+    counts = project.stage_counts()
+    media = project.meta.media
+    qc: dict[str, dict[str, int]] = {}
+    for lang in languages(project):
+        reports = qc_reports(project, lang)
+        by_rule: dict[str, int] = {}
+        for r in reports:
+            for issue in r.issues:
+                by_rule[issue.rule] = by_rule.get(issue.rule, 0) + 1
+        qc[lang] = {"cues_with_issues": sum(1 for r in reports if r.issues), **by_rule}
+    return {
+        "name": project.meta.name,
+        "path": str(project.path),
+        "segments": len(project),
+        "source_lang": project.meta.source_lang,
+        "targets": {lang: counts[lang] for lang in project.meta.target_langs},
+        "duration_ms": media.duration_ms if media else None,
+        "media": None if media is None else {
+            "path": media.path,
+            "size": media.size,
+            "has_video": media.has_video,
+            "fps": media.fps,
+            "width": media.width,
+            "height": media.height,
+        },
+        "speakers": [{"id": s.id, "name": s.name} for s in project.state.speakers.values()],
+        "qc": qc,
+    }

@@ -1,0 +1,477 @@
+"""Reading and writing subtitle files (pysubs2 parses; the model is plain :class:`Cue` data).
+
+Reading detects the encoding (BOM, UTF-8, then charset-normalizer) and the format (from the
+content, not the extension), strips formatting tags to plain text (lines joined by "\\n"),
+keeps italics as a flag, drops empty cues (counted), flags overlapping cues ("overlap") and
+sorts cues by start. Every failure is a one-line :class:`SubtitleError` naming the file.
+
+Writing goes to a temporary file next to the target that is then renamed over it, so a
+crash never leaves a half-written subtitle file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import contextlib
+import html
+import os
+import re
+import tempfile
+import unicodedata
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from taura_desktop.errors import SubtitleError
+
+MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_MICRODVD_FPS = 25.0
+WRITE_FORMATS = ("srt", "vtt", "ass", "ttml")
+_EXT_FORMATS = {
+    ".srt": "srt",
+    ".vtt": "vtt",
+    ".webvtt": "vtt",
+    ".ass": "ass",
+    ".ssa": "ass",
+    ".ttml": "ttml",
+    ".dfxp": "ttml",
+    ".xml": "ttml",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    start_ms: int
+    end_ms: int
+    text: str  # plain text, lines joined by "\n"
+    italic: bool = False
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SubtitleImport:
+    cues: list[Cue]
+    format: str  # "srt", "vtt", "ass", "ssa", "microdvd", "ttml"
+    encoding: str  # codec name as Python spells it, e.g. "utf-8", "utf-8-sig", "cp1252"
+    dropped_empty: int = 0
+    overlaps: int = 0  # number of cues that overlap another one (each flagged "overlap")
+    notes: tuple[str, ...] = field(default=())  # e.g. the frame rate assumed for MicroDVD
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise SubtitleError(f"{name}: unknown text encoding {encoding!r}") from None
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, ValueError):
+            raise SubtitleError(f"{name}: cannot be decoded as {encoding}") from None
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError:
+                raise SubtitleError(f"{name}: invalid {enc} text (bad bytes after the byte order "
+                                    "mark)") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    try:
+        best = from_bytes(data).best()
+    except Exception:  # charset-normalizer is heuristic; never let it crash an import
+        best = None
+    if best is None or best.encoding is None:
+        raise SubtitleError(f"{name}: not a text file (cannot detect its encoding)")
+    enc = str(best.encoding)
+    try:
+        return data.decode(enc), enc
+    except (UnicodeDecodeError, LookupError, ValueError):
+        raise SubtitleError(f"{name}: cannot be decoded (guessed {enc})") from None
+
+
+def _looks_binary(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    sample = text[:20000]
+    if not sample:
+        return False
+    bad = sum(
+        1
+        for ch in sample
+        if (unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\t\n\r\x0c")
+        or ch == "\ufffd"
+    )
+    return bad > max(2, len(sample) // 100)
+
+
+_SRT_TIME = re.compile(r"^\s*\d{1,3}:\d{1,2}:\d{1,2}[,.:]\d{1,3}\s*-->\s*\d", re.M)
+_VTT_TIME = re.compile(r"^\s*(?:\d+:)?\d{1,2}:\d{1,2}\.\d{1,3}\s*-->", re.M)
+_MDVD = re.compile(r"^\s*\{\d+\}\{\d*\}", re.M)
+
+
+def _detect_format(text: str) -> str | None:
+    head = text.lstrip()[:4096]
+    if head.startswith("WEBVTT"):
+        return "vtt"
+    if re.search(r"^\s*\[Script Info\]", head, re.M | re.I) or re.search(
+        r"^\s*\[V4\+? Styles\]", text, re.M | re.I
+    ):
+        if re.search(r"^\s*\[V4\+ Styles\]", text, re.M | re.I) or re.search(
+            r"^\s*ScriptType:\s*v4\.00\+", head, re.M | re.I
+        ):
+            return "ass"
+        return "ssa"
+    if head.startswith("<?xml") or re.match(r"<tt[\s>]", head):
+        return "ttml" if "<tt" in text[:65536] else None
+    if _MDVD.match(head):
+        return "microdvd"
+    if _SRT_TIME.search(text):
+        return "srt"
+    if _VTT_TIME.search(text):
+        return "vtt"
+    return None
+
+
+_OVERRIDE = re.compile(r"\{([^}]*)\}")
+_ITALIC_TAG = re.compile(r"\\(i|r)(\d*)")
+_HTML_TAG = re.compile(
+    r"</?(?:i|b|u|s|font|c|v|lang|ruby|rt|span)(?:[\s.][^<>]*)?>|<\d+:\d+[:.\d]*>", re.I
+)
+_MULTISPACE = re.compile(r"[ \t\u00a0]+")
+
+
+def _plain(raw: str, style_italic: bool, vtt: bool) -> tuple[str, bool]:
+    """ASS-tagged text (as pysubs2 gives it) -> (plain text, whole cue italic)."""
+    pieces: list[tuple[str, bool]] = []
+    italic = style_italic
+    pos = 0
+    for m in _OVERRIDE.finditer(raw):
+        if m.start() > pos:
+            pieces.append((raw[pos : m.start()], italic))
+        for tag, val in _ITALIC_TAG.findall(m.group(1)):
+            italic = style_italic if tag == "r" else val != "0" if val else not style_italic
+        pos = m.end()
+    if pos < len(raw):
+        pieces.append((raw[pos:], italic))
+    visible = 0
+    italic_chars = 0
+    chunks: list[str] = []
+    for chunk, it in pieces:
+        chunk = chunk.replace("\\N", "\n").replace("\\n", "\n").replace("\\h", " ")
+        chunk = _HTML_TAG.sub("", chunk)
+        if vtt:
+            chunk = html.unescape(chunk)
+        chunks.append(chunk)
+        n = sum(1 for ch in chunk if not ch.isspace())
+        visible += n
+        if it:
+            italic_chars += n
+    text = "".join(chunks)
+    lines = [_MULTISPACE.sub(" ", ln).strip() for ln in text.split("\n")]
+    text = "\n".join(ln for ln in lines if ln)
+    return text, visible > 0 and italic_chars == visible
+
+
+def read_subtitles(path: str | os.PathLike[str], encoding: str | None = None,
+                   fps: float | None = None) -> SubtitleImport:
+    """Read a subtitle file (SRT, WebVTT, ASS/SSA, MicroDVD, TTML) into plain cues.
+
+    ``encoding`` forces a codec (else detected); ``fps`` is the frame rate of a MicroDVD file
+    (else the rate stated in the file, else 25 with a note in ``notes``).
+    """
+    import pysubs2
+
+    p = Path(path)
+    name = str(p)
+    if not p.exists():
+        raise SubtitleError(f"{name}: subtitle file not found")
+    if p.is_dir():
+        raise SubtitleError(f"{name}: is a folder, not a subtitle file")
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise SubtitleError(f"{name}: too large for a subtitle file ({size} bytes)")
+        data = p.read_bytes()
+    except OSError as exc:
+        raise SubtitleError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise SubtitleError(f"{name}: subtitle file is empty")
+    text, enc = _decode(data, name, encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if _looks_binary(text):
+        raise SubtitleError(f"{name}: not a subtitle file (binary data)")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise SubtitleError(f"{name}: subtitle file is empty")
+    fmt = _detect_format(text)
+    if fmt is None:
+        raise SubtitleError(f"{name}: unknown subtitle format (expected SRT, WebVTT, ASS/SSA, "
+                            "MicroDVD or TTML)")
+    notes: list[str] = []
+    kwargs: dict[str, float] = {}
+    if fmt == "microdvd":
+        if fps is None:
+            first = text.lstrip().split("\n", 1)[0]
+            if not re.match(r"\{1\}\{1\}\s*\d+(?:\.\d+)?\s*$", first):
+                fps = DEFAULT_MICRODVD_FPS
+                notes.append(f"MicroDVD frame rate not stated; assumed {fps:g} fps")
+        if fps is not None:
+            if not (0 < fps < 1000):
+                raise SubtitleError(f"{name}: invalid frame rate {fps!r} for MicroDVD")
+            kwargs["fps"] = fps
+    cues: list[Cue] = []
+    dropped = 0
+    if fmt == "ttml":
+        from taura_desktop.subtitles.ttml import parse_ttml
+
+        try:
+            parsed = parse_ttml(text)
+        except Exception as exc:  # ElementTree/ValueError on malformed XML or times
+            msg = " ".join(str(exc).split())[:120] or type(exc).__name__
+            raise SubtitleError(f"{name}: invalid ttml subtitles ({msg})") from None
+        for start, end, plain, italic in parsed:
+            if not plain:
+                dropped += 1
+                continue
+            start = max(0, start)
+            cues.append(Cue(start, max(start, end), plain, italic))
+        events: list[Any] = []
+        styles: dict[str, Any] = {}
+    else:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                subs = pysubs2.SSAFile.from_string(text, format_=fmt, **kwargs)
+        except SubtitleError:
+            raise
+        except Exception as exc:  # pysubs2 raises many types on malformed input
+            msg = " ".join(str(exc).split())[:120] or type(exc).__name__
+            raise SubtitleError(f"{name}: invalid {fmt} subtitles ({msg})") from None
+        events = list(subs)
+        styles = dict(getattr(subs, "styles", {}) or {})
+    vtt = fmt == "vtt"
+    for ev in events:
+        if getattr(ev, "is_comment", False):
+            continue
+        style = styles.get(ev.style)
+        style_italic = bool(getattr(style, "italic", False)) if style is not None else False
+        plain, italic = _plain(getattr(ev, "text", "") or "", style_italic, vtt)
+        if not plain:
+            dropped += 1
+            continue
+        start = max(0, int(getattr(ev, "start", 0)))
+        end = max(start, int(getattr(ev, "end", 0)))
+        cues.append(Cue(start, end, plain, italic))
+    if not cues and dropped == 0 and fmt in ("srt", "vtt", "microdvd", "ttml"):
+        raise SubtitleError(f"{name}: no subtitle cues found in {fmt} file")
+    cues.sort(key=lambda c: (c.start_ms, c.end_ms))
+    cues, overlaps = _flag_overlaps(cues)
+    return SubtitleImport(cues, fmt, enc, dropped, overlaps, tuple(notes))
+
+
+def _flag_overlaps(cues: list[Cue]) -> tuple[list[Cue], int]:
+    over = [False] * len(cues)
+    reach = -1
+    for k, c in enumerate(cues):
+        if reach >= 0 and c.start_ms < cues[reach].end_ms:
+            over[k] = over[reach] = True
+        if reach < 0 or c.end_ms > cues[reach].end_ms:
+            reach = k
+    out = [
+        Cue(c.start_ms, c.end_ms, c.text, c.italic, (*c.flags, "overlap")) if over[k] else c
+        for k, c in enumerate(cues)
+    ]
+    return out, sum(over)
+
+
+# ---------------------------------------------------------------------------------- writing
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    """Normalise a cue's text for writing: no control characters, no blank lines."""
+    text = _XML_BAD.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [ln.strip() for ln in text.split("\n")]
+    return "\n".join(ln for ln in lines if ln)
+
+
+def _times(cue: Cue) -> tuple[int, int]:
+    start = max(0, int(cue.start_ms))
+    return start, max(start, int(cue.end_ms))
+
+
+def _clock(ms: int, sep: str) -> str:
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, milli = divmod(rem, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{milli:03d}"
+
+
+def _srt(cues: Sequence[Cue]) -> str:
+    out: list[str] = []
+    k = 0
+    for cue in cues:
+        text = _clean(cue.text).replace("-->", "->")
+        if not text:
+            continue
+        k += 1
+        if cue.italic:
+            text = "\n".join(f"<i>{ln}</i>" for ln in text.split("\n"))
+        s, e = _times(cue)
+        out.append(f"{k}\n{_clock(s, ',')} --> {_clock(e, ',')}\n{text}\n")
+    return "\n".join(out)
+
+
+def _vtt(cues: Sequence[Cue]) -> str:
+    out: list[str] = ["WEBVTT\n"]
+    for cue in cues:
+        text = _clean(cue.text)
+        if not text:
+            continue
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if cue.italic:
+            text = "\n".join(f"<i>{ln}</i>" for ln in text.split("\n"))
+        s, e = _times(cue)
+        out.append(f"{_clock(s, '.')} --> {_clock(e, '.')}\n{text}\n")
+    return "\n".join(out)
+
+
+def _ass(cues: Sequence[Cue]) -> str:
+    import pysubs2
+
+    subs = pysubs2.SSAFile()
+    subs.info["Title"] = "Taura Desktop"
+    subs.info["PlayResX"] = "1920"
+    subs.info["PlayResY"] = "1080"
+    subs.info["WrapStyle"] = "0"
+    subs.info["ScaledBorderAndShadow"] = "yes"
+    default = pysubs2.SSAStyle(
+        fontname="Arial", fontsize=54, primarycolor=pysubs2.Color(255, 255, 255, 0),
+        outlinecolor=pysubs2.Color(0, 0, 0, 0), backcolor=pysubs2.Color(0, 0, 0, 128),
+        bold=False, italic=False, borderstyle=1, outline=2.5, shadow=1.0,
+        alignment=pysubs2.Alignment.BOTTOM_CENTER, marginl=96, marginr=96, marginv=54,
+    )
+    subs.styles = {"Default": default, "Italic": default.copy()}
+    subs.styles["Italic"].italic = True
+    for cue in cues:
+        text = _clean(cue.text)
+        if not text:
+            continue
+        # ASS has no escape for braces: show them as full-width ones rather than lose the text
+        text = text.replace("{", "｛").replace("}", "｝").replace("\\", "＼")
+        s, e = _times(cue)
+        subs.append(pysubs2.SSAEvent(start=s, end=e, text=text.replace("\n", "\\N"),
+                                     style="Italic" if cue.italic else "Default"))
+    out: str = subs.to_string("ass")
+    return out
+
+
+def format_for_path(path: str | os.PathLike[str]) -> str:
+    fmt = _EXT_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise SubtitleError(f"{path}: unknown subtitle extension (use .srt, .vtt, .ass or .ttml)")
+    return fmt
+
+
+def render_subtitles(cues: Sequence[Cue], fmt: str, lang: str = "und") -> str:
+    """The file content for ``cues`` in ``fmt`` (one of :data:`WRITE_FORMATS`)."""
+    ordered = sorted(cues, key=lambda c: (c.start_ms, c.end_ms))
+    if fmt == "srt":
+        return _srt(ordered)
+    if fmt == "vtt":
+        return _vtt(ordered)
+    if fmt == "ass":
+        return _ass(ordered)
+    if fmt == "ttml":
+        from taura_desktop.subtitles.ttml import render_ttml
+
+        return render_ttml(ordered, lang=lang)
+    raise SubtitleError(f"subtitle format {fmt!r}: cannot be written (use one of "
+                        f"{', '.join(WRITE_FORMATS)})")
+
+
+def write_subtitles(cues: Sequence[Cue], path: str | os.PathLike[str], fmt: str | None = None,
+                    *, lang: str = "und") -> Path:
+    """Write ``cues`` (sorted by start) to ``path`` atomically; returns the path.
+
+    ``fmt`` in {"srt", "vtt", "ass", "ttml"}, taken from the extension when None. ``lang`` is
+    the language tag written into TTML (``xml:lang``). Cues with blank text are skipped.
+    """
+    p = Path(path)
+    fmt = (fmt or format_for_path(p)).lower()
+    content = render_subtitles(cues, fmt, lang)
+    write_text_atomic(p, content)
+    return p
+
+
+def write_text_atomic(path: Path, content: str) -> None:
+    """Write UTF-8 ``content`` to a temporary file beside ``path``, fsync, then rename."""
+    parent = path.parent
+    if not parent.is_dir():
+        raise SubtitleError(f"{path}: cannot write, folder {parent} does not exist")
+    tmp_name = ""
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = ""
+    except OSError as exc:
+        raise SubtitleError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        if tmp_name:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+# ------------------------------------------------------------------------------- matching
+
+
+def match_by_overlap(targets: Sequence[tuple[str, int, int]], cues: Sequence[Cue]) -> dict[str, str]:
+    """Give each cue's text to the target ``(id, start_ms, end_ms)`` it overlaps most.
+
+    Several cues given to one target are joined with a space in time order (a cue's own line
+    breaks become spaces). Ties go to the earlier target; cues overlapping no target are
+    ignored; targets with no cue are absent from the result.
+    """
+    order = sorted(range(len(targets)), key=lambda k: (targets[k][1], targets[k][2]))
+    starts = [targets[k][1] for k in order]
+    max_len = max((max(0, t[2] - t[1]) for t in targets), default=0)
+    got: dict[str, list[tuple[int, int, str]]] = {}
+    for seq, cue in enumerate(sorted(cues, key=lambda c: (c.start_ms, c.end_ms))):
+        lo = bisect.bisect_left(starts, cue.start_ms - max_len)
+        hi = bisect.bisect_left(starts, cue.end_ms)
+        best_id: str | None = None
+        best_ov = 0
+        for pos in range(lo, hi):
+            tid, ts, te = targets[order[pos]]
+            ov = min(te, cue.end_ms) - max(ts, cue.start_ms)
+            if ov > best_ov:
+                best_ov, best_id = ov, tid
+        if best_id is None:
+            continue
+        text = " ".join(cue.text.split())
+        if text:
+            got.setdefault(best_id, []).append((cue.start_ms, seq, text))
+    return {tid: " ".join(t for _, _, t in sorted(items)) for tid, items in got.items()}
