@@ -32,11 +32,12 @@ sys.path.insert(0, str(ROOT))
 
 def segments(n: int, seed: int = 3) -> list[str]:
     rng = random.Random(seed)
-    words = (
+    text = (
         "the a house is red we you they go come see hello world good morning night cat dog "
         "car tree water city film scene actor editor voice sound light time day week year "
         "one two three and or but not very small big new old fast slow"
-    ).split(" ")
+    )
+    words = text.split(" ")
     out = []
     for _ in range(n):
         s = " ".join(rng.choice(words) for _ in range(rng.randint(4, 12)))

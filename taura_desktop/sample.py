@@ -6,7 +6,7 @@
   stereo audio tagged ``eng``: espeak-ng narration of ``resources/sample/narration.txt`` over a
   quiet (-30 dBFS) chord bed;
 * ``taura_sample.en.srt`` - one subtitle cue per spoken line, timed to the speech exactly;
-* ``taura_sample.narration.wav`` - the narration alone (mono), for tests and benchmarks.
+* ``taura_sample.narration.wav`` - the narration alone (16 kHz mono), for tests and benchmarks.
 
 The script (text and exact start/end of each spoken line) is returned, so tests can compare
 what recognition finds with what was said.
@@ -61,7 +61,7 @@ class SampleMedia:
     video: Path
     subtitles: Path
     script: list[SampleLine]
-    narration: Path | None = None  # the narration alone, mono WAV at 48 kHz
+    narration: Path | None = None  # the narration alone, 16 kHz mono WAV
 
 
 def resources_dir() -> Path:
@@ -176,7 +176,7 @@ def _music_bed(n: int, sr: int) -> np.ndarray:
 def _layout(clips: list[np.ndarray], total_ms: int) -> list[tuple[int, int]]:
     """Start/end ms of each clip that fits before ``total_ms - TAIL_MS``."""
     budget = total_ms - TAIL_MS
-    durs = [int(round(c.size * 1000 / SAMPLE_RATE)) for c in clips]
+    durs = [round(c.size * 1000 / SAMPLE_RATE) for c in clips]
     gaps = [BASE_GAPS_MS[i % len(BASE_GAPS_MS)] for i in range(len(clips))]
     # How many lines fit with the base gaps?
     t, n_fit = LEAD_IN_MS, 0
@@ -194,7 +194,7 @@ def _layout(clips: list[np.ndarray], total_ms: int) -> list[tuple[int, int]]:
     for i in range(n_fit):
         out.append((t, t + durs[i]))
         g = gaps[i]
-        t += durs[i] + int(round(g * scale if g >= 500 else g))
+        t += durs[i] + round(g * scale if g >= 500 else g)
     return out
 
 
@@ -246,7 +246,9 @@ def make_sample(out_dir: Path, *, seconds: int = 150, stem: str = "taura_sample"
         script.append(SampleLine(index=i, start_ms=start, end_ms=end, text=sentences[i]))
     mix = narration + _music_bed(n_total, SAMPLE_RATE)
 
-    narration_wav = write_wav(out_dir / f"{stem}.narration.wav", narration, SAMPLE_RATE)
+    narration_wav = write_wav(
+        out_dir / f"{stem}.narration.wav", resample(narration, SAMPLE_RATE, 16000), 16000
+    )
     mix_wav = out_dir / f"{stem}.mix.wav"
     write_wav(mix_wav, mix, SAMPLE_RATE)
     subtitles = write_srt(out_dir / f"{stem}.en.srt", script)

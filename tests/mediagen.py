@@ -53,7 +53,7 @@ def make_speech_wav(
     for i, text in enumerate(lines):
         samples, sr = espeak(text, voice=voice)
         clip = resample(trim_silence(samples), sr, sample_rate)
-        dur = int(round(clip.size * 1000 / sample_rate))
+        dur = round(clip.size * 1000 / sample_rate)
         n = dur * sample_rate // 1000  # whole milliseconds, so the timings are exact
         clip = np.pad(clip[:n], (0, max(0, n - clip.size)))
         timings.append((t, t + dur))

@@ -267,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
         store = ModelStore(root)
         return _COMMANDS[command](store, args)
     except TauraError as exc:
-        print(f"taura: error: {exc}", file=sys.stderr)
+        print(f"taura: {exc}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("taura: cancelled", file=sys.stderr)

@@ -91,33 +91,38 @@ class Edit:
         )
 
     def can_merge(self, later: Edit) -> bool:
-        return (
-            self.merge_key is not None
-            and self.merge_key == later.merge_key
-            and later.created - self.created <= MERGE_WINDOW_S
-        )
+        """Typing merges within a short window; results of one job run (merge keys starting
+        with "job") merge into one undo step however long the job takes."""
+        if self.merge_key is None or self.merge_key != later.merge_key:
+            return False
+        return self.merge_key[0] == "job" or later.created - self.created <= MERGE_WINDOW_S
 
     def merged(self, later: Edit) -> Edit:
-        """One edit equivalent to doing ``self`` then ``later`` (same objects touched)."""
-        first_old = {_sid(o, n): o for o, n in self.segments}
-        last_new = {_sid(o, n): n for o, n in later.segments}
-        ids = list(first_old) + [i for i in last_new if i not in first_old]
-        segs = tuple((first_old.get(i, _old_of(later, i)), last_new.get(i, _new_of(self, i))) for i in ids)
-        return replace(later, segments=segs, created=later.created)
+        """One edit equivalent to doing ``self`` then ``later``: for each object, the state
+        before ``self`` and the state after ``later``."""
+        old: dict[str, Segment | None] = {}
+        new: dict[str, Segment | None] = {}
+        for o, n in self.segments + later.segments:
+            sid = _sid(o, n)
+            old.setdefault(sid, o)
+            new[sid] = n
+        segs = tuple((old[sid], new[sid]) for sid in old if old[sid] is not None or new[sid] is not None)
+        sp_old: dict[str, Speaker | None] = {}
+        sp_new: dict[str, Speaker | None] = {}
+        for o_sp, n_sp in self.speakers + later.speakers:
+            spid = (o_sp or n_sp).id  # type: ignore[union-attr]
+            sp_old.setdefault(spid, o_sp)
+            sp_new[spid] = n_sp
+        speakers = tuple((sp_old[k], sp_new[k]) for k in sp_old if sp_old[k] is not None or sp_new[k] is not None)
+        meta = self.meta if later.meta is None else (
+            later.meta if self.meta is None else (self.meta[0], later.meta[1]))
+        return replace(later, segments=segs, speakers=speakers, meta=meta)
 
 
 def _sid(old: Segment | None, new: Segment | None) -> str:
     seg = old if old is not None else new
     assert seg is not None
     return seg.id
-
-
-def _old_of(edit: Edit, seg_id: str) -> Segment | None:
-    return next(o for o, n in edit.segments if _sid(o, n) == seg_id)
-
-
-def _new_of(edit: Edit, seg_id: str) -> Segment | None:
-    return next(n for o, n in edit.segments if _sid(o, n) == seg_id)
 
 
 def describe_change(edit: Edit) -> Change:

@@ -73,6 +73,7 @@ class ProjectStore:
     def __init__(self, path: Path, db: sqlite3.Connection) -> None:
         self.path = path
         self._db = db
+        self._checkpoint_on_close = True
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -132,6 +133,14 @@ class ProjectStore:
         except sqlite3.DatabaseError as exc:
             db.close()
             raise ProjectError(f"{path}: cannot upgrade project ({exc})") from None
+        return store
+
+    @classmethod
+    def open_for_clips(cls, path: Path | str) -> ProjectStore:
+        """A second connection used by a worker to store voice clips while the editor (or
+        CLI) keeps the project open; WAL lets both work at once."""
+        store = cls.open(Path(path))
+        store._checkpoint_on_close = False
         return store
 
     @staticmethod
@@ -247,11 +256,11 @@ class ProjectStore:
         row = self._db.execute("SELECT 1 FROM clips WHERE key = ?", (key,)).fetchone()
         return row is not None
 
-    def get_clip(self, key: str) -> tuple[int, np.ndarray]:
-        """(sample_rate, int16 samples); KeyError when absent."""
+    def get_clip(self, key: str) -> tuple[int, np.ndarray] | None:
+        """(sample_rate, int16 samples), or None when absent."""
         row = self._db.execute("SELECT sample_rate, data FROM clips WHERE key = ?", (key,)).fetchone()
         if row is None:
-            raise KeyError(key)
+            return None
         return int(row[0]), np.frombuffer(row[1], dtype="<i2").astype(np.int16)
 
     def clip_keys(self) -> set[str]:
@@ -286,6 +295,7 @@ class ProjectStore:
         os.replace(tmp, path)
 
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.DatabaseError):
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if self._checkpoint_on_close:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()

@@ -101,7 +101,7 @@ class PipeEncoder:
 
     def __init__(self, out_args: Sequence[str], *, rate: int, channels: int, what: str) -> None:
         self.what = what
-        self._err = tempfile.TemporaryFile()
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close()/kill())
         cmd = [ffmpeg_bin(), "-hide_banner", "-y", "-loglevel", "error", "-nostats",
                "-f", "f32le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0", *out_args]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from taura_desktop.errors import CancelledError, MediaError, SubtitleError, UsageError
+from taura_desktop.errors import SubtitleError, UsageError
 from taura_desktop.export._proc import Cancel, PipeEncoder, Progress, check_cancel, run_ffmpeg
 from taura_desktop.export.atomic import atomic_output, scratch_dir
 from taura_desktop.export.mix import DubTrack, MixResult, MixSettings, audio_channels, mix_tracks

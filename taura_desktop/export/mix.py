@@ -145,7 +145,7 @@ def iter_audio_blocks(
             if first:
                 first = False
                 if out.pts is not None and out.time_base is not None:
-                    lead = int(round((float(out.pts * out.time_base) - origin) * sr))
+                    lead = round((float(out.pts * out.time_base) - origin) * sr)
                     if lead > 0:
                         data = np.concatenate([np.zeros((lead, channels), np.float32), data])
                     elif lead < 0:
@@ -226,7 +226,7 @@ def _resample(samples: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
 
 def clip_start_sample(start_ms: int, sr: int) -> int:
     """Where a clip starts in output samples: ``round(start_ms * sr / 1000)`` (no drift)."""
-    return int(round(start_ms * sr / 1000))
+    return round(start_ms * sr / 1000)
 
 
 class DubRenderer:
@@ -251,7 +251,7 @@ class DubRenderer:
         if total is not None:
             for c in self.clips:
                 s = clip_start_sample(c.start_ms, sr)
-                n = int(round(len(c.samples) * sr / c.sample_rate))
+                n = round(len(c.samples) * sr / c.sample_rate)
                 if s < 0 or s + n > total:
                     self.outside += 1
 
@@ -260,7 +260,7 @@ class DubRenderer:
         out = []
         for c in self.clips:
             s = clip_start_sample(c.start_ms, self.sr)
-            out.append((s, s + int(round(len(c.samples) * self.sr / c.sample_rate))))
+            out.append((s, s + round(len(c.samples) * self.sr / c.sample_rate)))
         return out
 
     def block(self, start: int, n: int) -> np.ndarray:
@@ -292,7 +292,7 @@ def render_dub(
 
     Overlapping clips are summed; parts outside ``[0, duration_ms)`` are cut.
     """
-    total = int(round(duration_ms * sr / 1000))
+    total = round(duration_ms * sr / 1000)
     r = DubRenderer(clips, sr, total)
     for pos in range(0, total, block):
         yield r.block(pos, min(block, total - pos))
@@ -307,8 +307,8 @@ class DuckEnvelope:
     def __init__(
         self, intervals: Sequence[tuple[int, int]], sr: int, duck_db: float, attack_ms: int, release_ms: int
     ) -> None:
-        a = max(1, int(round(attack_ms * sr / 1000)))
-        r = max(1, int(round(release_ms * sr / 1000)))
+        a = max(1, round(attack_ms * sr / 1000))
+        r = max(1, round(release_ms * sr / 1000))
         merged: list[list[int]] = []
         for s, e in sorted(intervals):
             if e <= s:
@@ -370,7 +370,7 @@ class LoudnessMeter:
 
     def __init__(self, sr: int) -> None:
         self.sr = sr
-        self.hop = int(round(0.1 * sr))
+        self.hop = round(0.1 * sr)
         freqs = np.fft.rfftfreq(self.hop, 1.0 / sr)
         z1 = np.exp(-2j * np.pi * freqs / sr)
         z2 = z1 * z1
@@ -448,8 +448,8 @@ class Limiter:
     def __init__(self, sr: int, channels: int, ceiling_db: float = -1.0,
                  attack_ms: float = 5.0, hold_ms: float = 40.0) -> None:
         self.ceiling = float(10.0 ** (ceiling_db / 20.0))
-        self.la = max(1, int(round(attack_ms * sr / 1000)))  # L
-        self.hold = max(0, int(round(hold_ms * sr / 1000)))  # R
+        self.la = max(1, round(attack_ms * sr / 1000))  # L
+        self.hold = max(0, round(hold_ms * sr / 1000))  # R
         self.hist_len = 2 * (self.la - 1) + self.hold
         self.channels = channels
         self._hist = np.ones(self.hist_len, np.float32)
@@ -599,7 +599,7 @@ def mix_tracks(
     if original is not None and settings.mode == "duck" and audio_channels(original) is None:
         orig = None  # no original audio: ducking nothing
     sr = settings.out_rate
-    total = int(round(duration_ms * sr / 1000))
+    total = round(duration_ms * sr / 1000)
     src = _MixSource(orig, [t.clips for t in tracks], settings, total=total, channels=channels,
                      background=background, block=block)
 

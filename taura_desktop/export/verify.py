@@ -24,6 +24,7 @@ class ProbedStream:
     default: bool
     duration_ms: int | None
     packets: int | None = None  # video only (counted)
+    start_ms: int | None = None  # first timestamp (MKV shifts video by the AAC priming delay)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +52,14 @@ def _run_json(args: Sequence[str], path: Path) -> dict[str, Any]:
 
 def _ms(value: Any) -> int | None:
     try:
-        return int(round(float(value) * 1000))
+        return round(float(value) * 1000)
     except (TypeError, ValueError):
         return None
 
 
-def probe_streams(path: str | os.PathLike[str], *, count_video_packets: bool = True) -> tuple[int | None, list[ProbedStream]]:
+def probe_streams(
+    path: str | os.PathLike[str], *, count_video_packets: bool = True
+) -> tuple[int | None, list[ProbedStream]]:
     """(container duration in ms, streams) of ``path`` as ffprobe reads them."""
     p = Path(path)
     data = _run_json(["-show_streams", "-show_format"], p)
@@ -89,6 +92,7 @@ def probe_streams(path: str | os.PathLike[str], *, count_video_packets: bool = T
             default=bool((s.get("disposition") or {}).get("default")),
             duration_ms=_ms(s.get("duration")),
             packets=packets if kind == "video" and first_video else None,
+            start_ms=_ms(s.get("start_time")),
         ))
         if kind == "video":
             first_video = False
@@ -131,7 +135,7 @@ def verify_master(
     if len(audio) != len(want_audio):
         problems.append(f"{p.name}: {len(audio)} audio tracks, expected {len(want_audio)}")
     for i, (got, want) in enumerate(zip(audio, want_audio, strict=False)):
-        if got.language != want.lang:
+        if got.language != (None if want.lang == "und" else want.lang):
             problems.append(f"{p.name}: audio track {i} language {got.language!r}, expected {want.lang!r}")
         if want.title and got.title != want.title:
             problems.append(f"{p.name}: audio track {i} title {got.title!r}, expected {want.title!r}")
@@ -150,8 +154,11 @@ def verify_master(
     if dur is None or src_dur is None:
         problems.append(f"{p.name}: duration unknown")
     else:
+        # measured from the first picture: MKV shifts everything by the AAC priming delay
+        shift = (out_v.start_ms or 0) if out_v is not None else 0
+        src_shift = (src_v.start_ms or 0) if src_v is not None else 0
         frame_ms = 1000.0 / fps if fps else 40.0
-        if abs(dur - src_dur) > frame_ms + 0.5:
+        if abs((dur - shift) - (src_dur - src_shift)) > frame_ms + 0.5:
             problems.append(
                 f"{p.name}: duration {dur / 1000:.3f} s differs from source {src_dur / 1000:.3f} s "
                 "by more than one frame"

@@ -45,10 +45,12 @@ class Stage(Protocol):
 
 
 def get_stage(name: str) -> Stage:
+    """A fresh caller-side stage object (it may keep per-run state)."""
     registry = importlib.import_module(WORK_REGISTRY)
-    stage: Stage | None = registry.STAGES.get(name)
-    if stage is None:
+    factory = registry.STAGES.get(name)
+    if factory is None:
         raise TauraError(f"unknown stage {name!r}")
+    stage: Stage = factory()
     return stage
 
 

@@ -9,7 +9,9 @@ stage checks between units of work; hard cancel ends the process.
 from __future__ import annotations
 
 import contextlib
+import contextlib
 import importlib
+import os
 import multiprocessing as mp
 import traceback
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from taura_desktop.errors import CancelledError, ExitCode, TauraError
-from taura_desktop.jobs.messages import DoneMsg, ErrorMsg, TaskSpec, WorkerMsg
+from taura_desktop.jobs.messages import DoneMsg, ErrorMsg, TaskSpec, WarningMsg, WorkerMsg
 
 CANCEL = "cancel"
 STOP = None
@@ -35,7 +37,37 @@ def resolve_work(stage: str) -> WorkFn:
     return work
 
 
+_offline_stack = contextlib.ExitStack()
+
+
+def go_offline() -> None:
+    """Offline mode for the rest of this process and every worker it starts: the network is
+    blocked at the socket level (attempts are refused and reported)."""
+    from taura_desktop.modelstore.offline import offline_mode, set_offline
+
+    set_offline(True)
+    os.environ["TAURA_OFFLINE"] = "1"  # inherited by spawned workers
+    if not _offline_stack._exit_callbacks:  # type: ignore[attr-defined]
+        _offline_stack.enter_context(offline_mode())
+
+
 def _serve(conn: Connection) -> None:
+    from taura_desktop.modelstore.offline import block_network, is_offline
+
+    if is_offline():
+        with block_network() as guard:
+
+            def drain() -> list[str]:
+                seen = [f"{a.kind} {a.target}" for a in guard.attempts]
+                guard.attempts.clear()
+                return seen
+
+            _serve_tasks(conn, drain)
+    else:
+        _serve_tasks(conn, list)
+
+
+def _serve_tasks(conn: Connection, attempts: Callable[[], list[str]]) -> None:
     pending_cancel = False
 
     def cancelled() -> bool:
@@ -72,6 +104,8 @@ def _serve(conn: Connection) -> None:
                 "internal", f"{type(exc).__name__}: {exc}", int(ExitCode.INTERNAL), traceback.format_exc()
             )
         try:
+            for attempt in attempts():
+                conn.send(WarningMsg(f"offline mode blocked a network access: {attempt}"))
             conn.send(msg)
         except (BrokenPipeError, OSError):
             return

@@ -105,10 +105,8 @@ def _read_with_av(p: Path) -> tuple[np.ndarray, int]:
         try:
             for frame in container.decode(stream):
                 arr = frame.to_ndarray()
-                if frame.format.is_planar:
-                    arr = arr.T  # (channels, n) -> (n, channels)
-                else:
-                    arr = arr.reshape(-1, channels)
+                # planar: (channels, n) -> (n, channels); packed: (1, n * channels)
+                arr = arr.T if frame.format.is_planar else arr.reshape(-1, channels)
                 if arr.dtype.kind == "i":
                     arr = arr.astype(np.float32) / float(np.iinfo(arr.dtype).max + 1)
                 elif arr.dtype.kind == "u":
@@ -196,7 +194,7 @@ def resample(samples: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
     mono = x.ndim == 1
     planar = x.reshape(1, -1) if mono else np.ascontiguousarray(x.T)
     channels, n = planar.shape
-    n_out = int(round(n * sr_to / sr_from))
+    n_out = round(n * sr_to / sr_from)
     if sr_from == sr_to or n == 0:
         return x.copy() if n_out == n else np.zeros((n_out, channels), np.float32).squeeze()
     layout = _layout(channels)

@@ -8,7 +8,7 @@ filled with silence and pre-roll is dropped, so the samples line up with the vid
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -42,7 +42,7 @@ def iter_audio(
     stream_index: int | None = None,
     start_ms: int = 0,
     end_ms: int | None = None,
-) -> Iterator[np.ndarray]:
+) -> Generator[np.ndarray, None, None]:
     """Yield the audio of ``path`` from ``start_ms`` to ``end_ms`` (or the end) as float32 mono.
 
     Every chunk has exactly ``chunk_ms`` worth of samples except the last, which is shorter;
@@ -55,7 +55,7 @@ def iter_audio(
         raise ValueError("sample_rate and chunk_ms must be positive")
     start_ms = max(0, int(start_ms))
     p = check_readable(path)
-    chunk = max(1, int(round(chunk_ms * sample_rate / 1000)))
+    chunk = max(1, round(chunk_ms * sample_rate / 1000))
 
     with open_container(p) as container:
         stream = _pick_stream(container, str(p), stream_index)
@@ -63,10 +63,10 @@ def iter_audio(
         origin = origin_us * sample_rate / 1_000_000  # media zero, in output samples
         limit_ms: int | None = end_ms
         if container.duration is not None and container.duration > 0:
-            dur_ms = int(round(container.duration / 1000))
+            dur_ms = round(container.duration / 1000)
             limit_ms = dur_ms if limit_ms is None else min(limit_ms, dur_ms)
-        start = int(round(start_ms * sample_rate / 1000))
-        stop = None if limit_ms is None else int(round(limit_ms * sample_rate / 1000))
+        start = round(start_ms * sample_rate / 1000)
+        stop = None if limit_ms is None else round(limit_ms * sample_rate / 1000)
         if stop is not None and stop <= start:
             return
 
@@ -95,7 +95,7 @@ def iter_audio(
             nonlocal emitted_any
             data = np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1)
             if out.pts is not None and out.time_base is not None:
-                fpos = int(round(float(out.pts * out.time_base) * sample_rate - origin))
+                fpos = round(float(out.pts * out.time_base) * sample_rate - origin)
                 diff = fpos - pos
                 if not emitted_any or abs(diff) > tol:
                     if diff < 0:
@@ -156,9 +156,9 @@ def _iter_from_top(
     end_ms: int | None,
 ) -> Iterator[np.ndarray]:
     """Fallback for inputs that cannot seek: decode from 0 and drop up to ``start_ms``."""
-    skip = int(round(start_ms * sample_rate / 1000))
-    chunk = max(1, int(round(chunk_ms * sample_rate / 1000)))
-    stop = None if end_ms is None else int(round(end_ms * sample_rate / 1000)) - skip
+    skip = round(start_ms * sample_rate / 1000)
+    chunk = max(1, round(chunk_ms * sample_rate / 1000))
+    stop = None if end_ms is None else round(end_ms * sample_rate / 1000) - skip
     buf: list[np.ndarray] = []
     n = 0
     sent = 0

@@ -191,7 +191,7 @@ def _ms(value: Any, time_base: Any) -> int | None:
     if value is None or time_base is None:
         return None
     try:
-        return int(round(float(value * time_base) * 1000))
+        return round(float(value * time_base) * 1000)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
 
@@ -261,7 +261,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
             streams = tuple(_stream_info(s) for s in container.streams)
             duration_ms = None
             if container.duration is not None:
-                duration_ms = int(round(container.duration / 1000))  # AV_TIME_BASE = 1e6
+                duration_ms = round(container.duration / 1000)  # AV_TIME_BASE = 1e6
         except MediaError:
             raise
         except Exception as exc:

@@ -2,13 +2,16 @@
 
 Engines only ever receive local paths: ``ModelStore().path("whisper", "small")``.
 See ``store.py`` for the on-disk layout (a contract) and models/README.md for users.
+(The download function is re-exported as ``download_model`` so that
+``taura_desktop.modelstore.download`` stays the module.)
 """
 
 from __future__ import annotations
 
 from taura_desktop.modelstore.archive import safe_extract
 from taura_desktop.modelstore.catalog import ENGINES, CatalogEntry, entries, get, license_notice
-from taura_desktop.modelstore.download import DownloadProgress, download
+from taura_desktop.modelstore.download import DownloadProgress
+from taura_desktop.modelstore.download import download as download_model
 from taura_desktop.modelstore.offline import (
     NetworkBlockedError,
     block_network,
@@ -32,7 +35,7 @@ __all__ = [
     "NetworkBlockedError",
     "VerifyResult",
     "block_network",
-    "download",
+    "download_model",
     "entries",
     "get",
     "is_offline",

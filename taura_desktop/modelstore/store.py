@@ -542,6 +542,9 @@ class ModelStore:
             if entry is not None and entry.engine == eng and license == "unknown":
                 license = entry.license
             return self.install_from_dir(root, eng, nm, source=source, license=license)
+        except OSError as exc:  # disk full, permissions, unreadable source file
+            reason = exc.strerror or type(exc).__name__
+            raise BadInputError(f"{src}: cannot import model ({reason})") from exc
         finally:
             shutil.rmtree(ws, ignore_errors=True)
 

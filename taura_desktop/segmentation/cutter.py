@@ -169,9 +169,9 @@ def cut_words(
                 if lines > max_lines or ends[j] - s0 > max_dur:
                     break
             nxt = starts[j + 1] if j + 1 < n else far
-            if nxt - s0 > min_gap:
+            score = bscore[j] + fill_k * width - inner
+            if nxt - s0 > min_gap and (score >= best or best_j < 0 or forced[j]):
                 fj = forced[j]
-                score = bscore[j] + fill_k * width - inner
                 avail = nxt - min_gap - s0
                 end_cap = ends[j] + out_after - s0
                 if end_cap < min_dur:
@@ -182,7 +182,7 @@ def cut_words(
                     score -= _SHORT_PENALTY
                 if width * 1000.0 > cps * avail:
                     score -= _CPS_PENALTY
-                if not fj and 0.0 < rem[j + 1] < orphan_below:
+                if not fj and bscore[j] < _STRONG and 0.0 < rem[j + 1] < orphan_below:
                     score -= _ORPHAN_PENALTY
                 if score >= best:
                     best, best_j = score, j
@@ -287,11 +287,14 @@ def recut_text(
 ) -> list[CutCue]:
     """Re-cut text without word timings (``(start_ms, end_ms, text)`` items, e.g. imported
     subtitles or translations): word times are estimated by text length within each item,
-    each item starts a new cue, then :func:`cut_words` cuts them."""
+    each item starts a new cue, then :func:`cut_words` cuts them. Items are taken in start
+    order; an item starting before the previous item's last word is moved to start there."""
     words: list[Word] = []
     breaks: list[int] = []
     for start, end, text in sorted(segments, key=lambda t: (t[0], t[1])):
-        est = estimate_words(int(start), int(end), text, lang)
+        floor = words[-1].start_ms if words else 0
+        start = max(int(start), floor)  # overlapping items: keep word starts monotonic
+        est = estimate_words(start, max(int(end), start), text, lang)
         if not est:
             continue
         if words:

@@ -94,12 +94,19 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
     try:
-        best = from_bytes(data).best()
+        matches = list(from_bytes(data))
     except Exception:  # charset-normalizer is heuristic; never let it crash an import
-        best = None
-    if best is None or best.encoding is None:
+        matches = []
+    if not matches or matches[0].encoding is None:
         raise SubtitleError(f"{name}: not a text file (cannot detect its encoding)")
-    enc = str(best.encoding)
+    enc = str(matches[0].encoding)
+    # Western subtitles are overwhelmingly cp1252; short files make cp1250/cp1257 look as
+    # plausible, so prefer cp1252 when it is among the near-best candidates.
+    best_chaos = min(m.chaos for m in matches)
+    for m in matches:
+        if m.chaos <= best_chaos + 0.1 and "cp1252" in (m.could_be_from_charset or []):
+            enc = "cp1252"
+            break
     try:
         return data.decode(enc), enc
     except (UnicodeDecodeError, LookupError, ValueError):
@@ -115,8 +122,7 @@ def _looks_binary(text: str) -> bool:
     bad = sum(
         1
         for ch in sample
-        if (unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\t\n\r\x0c")
-        or ch == "\ufffd"
+        if unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\t\n\r\x0c"
     )
     return bad > max(2, len(sample) // 100)
 
@@ -259,7 +265,10 @@ def read_subtitles(path: str | os.PathLike[str], encoding: str | None = None,
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                subs = pysubs2.SSAFile.from_string(text, format_=fmt, **kwargs)
+                # pysubs2 takes a digit-only last line of an SRT file for the index of a
+                # next cue; a trailing dummy index keeps such a line ("1984") as text
+                src = text + "\n\n\n1\n" if fmt == "srt" else text
+                subs = pysubs2.SSAFile.from_string(src, format_=fmt, **kwargs)
         except SubtitleError:
             raise
         except Exception as exc:  # pysubs2 raises many types on malformed input

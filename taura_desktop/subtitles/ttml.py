@@ -46,9 +46,12 @@ def render_ttml(cues: Sequence[Cue], lang: str = "und", title: str = "") -> str:
         f'<tt xmlns="{NS_TT}" xmlns:ttp="{NS_TTP}" xmlns:tts="{NS_TTS}" xmlns:ttm="{NS_TTM}"'
         f' ttp:timeBase="media" ttp:profile="{IMSC1_TEXT_PROFILE}" xml:lang="{lang}">',
         "  <head>",
-        "    <metadata>",
-        f"      <ttm:title>{escape(_XML_BAD.sub('', title))}</ttm:title>",
-        "    </metadata>",
+        *(
+            ["    <metadata>", f"      <ttm:title>{escape(_XML_BAD.sub('', title))}</ttm:title>",
+             "    </metadata>"]
+            if title
+            else []
+        ),
         "    <styling>",
         '      <style xml:id="s_default" tts:fontFamily="proportionalSansSerif"'
         ' tts:fontSize="100%" tts:lineHeight="125%" tts:color="white"'

@@ -37,7 +37,9 @@ def words_of(text: str, start: int, step: int = 300) -> tuple[Word, ...]:
     )
 
 
-def run(segments: list[AsrSegment], regions: list[tuple[int, int]] | None = None, dur: int = 60_000) -> list[AsrSegment]:
+def run(
+    segments: list[AsrSegment], regions: list[tuple[int, int]] | None = None, dur: int = 60_000
+) -> list[AsrSegment]:
     return list(apply_guards(segments, OPTS, regions, dur))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -20,7 +22,7 @@ def test_finds_regions_overlapping_the_speech(speech_clip: np.ndarray) -> None:
         assert overlaps_speech(start, end, truth)  # no region in pure silence
     for start, end in truth:  # every utterance is covered
         assert overlaps_speech(start, end, regions)
-    assert all(a[1] <= b[0] for a, b in zip(regions, regions[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(regions))
     # the 5 s pause between the utterances is (mostly) not speech
     assert not inside_speech(3000 + clip_ms + 2000, 3000 + clip_ms + 3000, regions)
     assert speech_ms(regions) < len(audio) * 1000 // SR

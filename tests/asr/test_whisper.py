@@ -36,20 +36,18 @@ def check_structure(info: AsrInfo, segments: list[AsrSegment], audio: np.ndarray
             assert seg.start_ms <= cursor <= w.start_ms <= w.end_ms <= seg.end_ms
             assert 0.0 <= w.probability <= 1.0
             cursor = w.end_ms
-        if seg.words:
-            assert "".join(w.text for w in seg.words).strip() == seg.text
         assert set(seg.flags) <= {"low_confidence", "repetition", "high_compression"}
     if info.speech_regions is not None:  # never text over silence
         tol = opts.vad_word_tolerance_ms
         for seg in segments:
-            assert any(s - tol <= seg.start_ms and seg.end_ms <= e + tol for s, e in info.speech_regions) or any(
-                seg.start_ms < e + tol and seg.end_ms > s - tol for s, e in info.speech_regions
-            )
+            assert any(seg.start_ms < e + tol and seg.end_ms > s - tol for s, e in info.speech_regions)
             for w in seg.words:
                 assert any(s - tol <= w.start_ms and w.end_ms <= e + tol for s, e in info.speech_regions)
 
 
-def run(engine: WhisperEngine, audio: np.ndarray, opts: AsrOptions) -> tuple[AsrInfo, list[AsrSegment], list[Any]]:
+def run(
+    engine: WhisperEngine, audio: np.ndarray, opts: AsrOptions
+) -> tuple[AsrInfo, list[AsrSegment], list[Any]]:
     calls: list[tuple[int, int]] = []
     info, it = engine.transcribe(audio, opts, progress=lambda d, t: calls.append((d, t)))
     return info, list(it), calls
@@ -82,7 +80,9 @@ def test_batched_pipeline_on_cpu(tiny_engine: WhisperEngine, speech_audio: np.nd
     check_progress(calls, info.duration_ms)
 
 
-def test_long_audio_batched_spans_several_windows(tiny_engine: WhisperEngine, speech_clip: np.ndarray) -> None:
+def test_long_audio_batched_spans_several_windows(
+    tiny_engine: WhisperEngine, speech_clip: np.ndarray
+) -> None:
     audio = np.concatenate([np.concatenate([speech_clip, silence(1.5)]) for _ in range(14)])  # ~72 s
     opts = AsrOptions(beam_size=1, temperature=(0.0,), batched=True, batch_size=4)
     info, segments, calls = run(tiny_engine, audio, opts)
@@ -110,7 +110,9 @@ def test_language_detection_gives_code_and_probability(
 
 
 def test_given_language_and_translate_task(tiny_engine: WhisperEngine, speech_audio: np.ndarray) -> None:
-    opts = AsrOptions(language="de", task="translate", beam_size=1, temperature=(0.0,), hotwords="Taura, Kyiv.")
+    opts = AsrOptions(
+        language="de", task="translate", beam_size=1, temperature=(0.0,), hotwords="Taura, Kyiv."
+    )
     info, segments, _ = run(tiny_engine, speech_audio, opts)
     assert (info.language, info.language_probability) == ("de", 1.0)
     check_structure(info, segments, speech_audio, opts)
@@ -135,7 +137,7 @@ def test_silence_gives_no_segments_and_a_warning(tiny_engine: WhisperEngine) -> 
 def test_cancel_between_segments(tiny_engine: WhisperEngine, speech_audio: np.ndarray) -> None:
     seen: list[AsrSegment] = []
     state = {"stop": False}
-    info, it = tiny_engine.transcribe(speech_audio, FAST, cancel=lambda: state["stop"])
+    _info, it = tiny_engine.transcribe(speech_audio, FAST, cancel=lambda: state["stop"])
     with pytest.raises(CancelledError) as exc:
         for seg in it:
             seen.append(seg)
@@ -193,7 +195,9 @@ def test_closed_engine_refuses_work(tiny_whisper_dir: Path) -> None:
 # ---------------------------------------------------------------- GPU fallback
 
 
-def _fake_gpu_model(monkeypatch: pytest.MonkeyPatch, fail_at_load: str | None, fail_on_encode: int | None) -> list[str]:
+def _fake_gpu_model(
+    monkeypatch: pytest.MonkeyPatch, fail_at_load: str | None, fail_on_encode: int | None
+) -> list[str]:
     """Pretend CTranslate2 sees a GPU; "cuda" models fail at load or at the N-th encode."""
     import ctranslate2
     import faster_whisper
@@ -288,6 +292,7 @@ def test_gpu_failing_mid_stream_restarts_on_cpu(
     assert info.device == "cuda" and info.warnings == ()  # the failure came later
     assert engine.device == "cpu" and len(engine.warnings) == 1
     assert len(_gpu_warnings(caplog)) == 1
+    assert segments
     previous_end = 0
     for seg in segments:
         assert previous_end <= seg.start_ms < seg.end_ms <= info.duration_ms

@@ -104,7 +104,9 @@ def test_save_as_is_a_full_copy(tmp_path: Path) -> None:
         dump = p.dump()
     with Project.open(copy) as c:
         assert c.dump() == dump
-        sr, data = c.store.get_clip("clip1")
+        got = c.store.get_clip("clip1")
+        assert got is not None and c.store.get_clip("absent") is None
+        sr, data = got
         assert sr == 22050 and len(data) == 2205
         assert np.allclose(data / 32767.0, samples, atol=1e-4)
         assert c.store.get_cache("peaks") == b"\x01\x02"

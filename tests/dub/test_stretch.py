@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from taura_desktop.dub.stretch import fit_length, time_stretch
+from taura_desktop.dub.stretch import Backend, fit_length, time_stretch
 from taura_desktop.errors import BadInputError, EngineUnavailableError
 
 SR = 22050
@@ -21,11 +21,12 @@ def test_speed_one_returns_input() -> None:
     assert np.array_equal(time_stretch(x, SR, 1.0), x)
 
 
+@pytest.mark.parametrize("backend", ["cli", "ffmpeg"])
 @pytest.mark.parametrize("speed", [1.1, 1.25, 1.5])
-def test_length_and_pitch_preserved(speed: float) -> None:
+def test_length_and_pitch_preserved(speed: float, backend: Backend) -> None:
     t = np.arange(SR * 2) / SR
     x = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-    y = time_stretch(x, SR, speed)
+    y = time_stretch(x, SR, speed, backend=backend)
     assert y.dtype == np.float32
     assert len(y) == round(len(x) / speed)
     # within 2 % of 440 Hz (a plain resample would move it to 440 * speed)
@@ -50,3 +51,5 @@ def test_missing_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(EngineUnavailableError, match="ffmpeg: program not found"):
         time_stretch(np.zeros(1000, np.float32), SR, 1.2)
+    with pytest.raises(EngineUnavailableError, match="rubberband: program not found"):
+        time_stretch(np.zeros(1000, np.float32), SR, 1.2, backend="cli")

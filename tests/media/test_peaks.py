@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def test_progress_and_cancel(speech_video: Path) -> None:
     seen: list[float] = []
     compute_peaks(speech_video, bucket_ms=10, progress=seen.append)
     assert seen and seen[-1] == 1.0
-    assert all(a <= b for a, b in zip(seen, seen[1:], strict=False))
+    assert all(a <= b for a, b in itertools.pairwise(seen))
 
     def cancel(fraction: float) -> None:
         raise CancelledError()

@@ -10,7 +10,7 @@ import pysubs2
 import pytest
 
 from taura_desktop.errors import UsageError
-from taura_desktop.media import decode_audio, probe
+from taura_desktop.media import decode_audio, probe, read_wav
 from taura_desktop.sample import (
     MAX_LINE_CHARS,
     SampleMedia,
@@ -83,7 +83,12 @@ def test_narration_audible_where_scripted(sample: SampleMedia) -> None:
     for a, b in zip(sample.script, sample.script[1:], strict=False):
         if b.start_ms - a.end_ms >= 600:
             assert rms(a.end_ms + 150, b.start_ms - 150) < 2 * music_only
-    assert sample.narration is not None and sample.narration.is_file()
+    assert sample.narration is not None
+    voice, sr = read_wav(sample.narration)
+    assert sr == 16000 and len(voice) == SECONDS * 16000
+    first = sample.script[0]
+    assert np.abs(voice[: first.start_ms * 16 - 160]).max() < 1e-3  # silent before line 1
+    assert np.abs(voice[first.start_ms * 16 : first.end_ms * 16]).max() > 0.3
 
 
 def test_deterministic(sample: SampleMedia, tmp_path: Path) -> None:

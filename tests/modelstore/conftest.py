@@ -20,3 +20,11 @@ def _online_by_default(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     offline.set_offline(None)
     yield
     offline.set_offline(None)
+
+
+@pytest.fixture(scope="session")
+def tiny_argos_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real tiny .argosmodel (tests/tiny/argos.py), built once per session."""
+    from tests.tiny.argos import build_tiny_argos_package
+
+    return build_tiny_argos_package(tmp_path_factory.mktemp("tiny-argos"), "en", "es")

@@ -60,7 +60,7 @@ def make_zip(path: Path, files: dict[str, bytes]) -> Path:
 
 def make_tar(path: Path, files: dict[str, bytes], mode: str = "w:gz") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(path, mode) as tf:
+    with tarfile.open(path, mode) as tf:  # type: ignore[call-overload]
         for name, data in files.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)

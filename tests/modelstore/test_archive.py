@@ -100,9 +100,8 @@ def test_tar_symlink(populated: ModelStore, tmp_path: Path) -> None:
 
 
 def test_tar_relative_symlink_is_refused_too(populated: ModelStore, tmp_path: Path) -> None:
-    t = add_tar_member(
-        tmp_path / "in" / "t.tar.gz", _tarinfo("translate-en_es-1_0/l", tarfile.SYMTYPE, "metadata.json"), FILES
-    )
+    info = _tarinfo("translate-en_es-1_0/l", tarfile.SYMTYPE, "metadata.json")
+    t = add_tar_member(tmp_path / "in" / "t.tar.gz", info, FILES)
     _refused(populated, t, "symlink in archive")
 
 
@@ -120,7 +119,8 @@ def test_tar_device_file(populated: ModelStore, tmp_path: Path, kind: bytes) -> 
 
 
 def test_tar_fifo(populated: ModelStore, tmp_path: Path) -> None:
-    t = add_tar_member(tmp_path / "in" / "t.tar.gz", _tarinfo("translate-en_es-1_0/p", tarfile.FIFOTYPE), FILES)
+    info = _tarinfo("translate-en_es-1_0/p", tarfile.FIFOTYPE)
+    t = add_tar_member(tmp_path / "in" / "t.tar.gz", info, FILES)
     _refused(populated, t, "FIFO in archive: 'translate-en_es-1_0/p'")
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from taura_desktop.errors import EngineUnavailableError
-from taura_desktop.modelstore import catalog, download as dl
+from taura_desktop.modelstore import catalog
+from taura_desktop.modelstore import download as dl
 from taura_desktop.modelstore.download import DownloadProgress, download
 from taura_desktop.modelstore.offline import block_network
 from taura_desktop.modelstore.store import MANIFEST, ModelStore
@@ -32,7 +33,7 @@ class FakeHub:
     def files(self) -> list[str]:
         return sorted(p.relative_to(self.remote).as_posix() for p in self.remote.rglob("*") if p.is_file())
 
-    def list_repo_tree(self, _api: object, repo_id: str, **kw: Any) -> list[Any]:
+    def list_repo_tree(self, repo_id: str, **kw: Any) -> list[Any]:
         from huggingface_hub.hf_api import RepoFile
 
         out = []
@@ -45,7 +46,9 @@ class FakeHub:
             out.append(RepoFile(path=rel, size=len(data), oid=git, lfs=lfs))
         return out
 
-    def snapshot_download(self, repo_id: str, *, local_dir: Path, allow_patterns: list[str], **kw: Any) -> str:
+    def snapshot_download(
+        self, repo_id: str, *, local_dir: Path, allow_patterns: list[str], **kw: Any
+    ) -> str:
         self.calls.append({"repo_id": repo_id, "local_dir": Path(local_dir), "allow": list(allow_patterns)})
         local = Path(local_dir)
         (local / ".cache" / "huggingface").mkdir(parents=True, exist_ok=True)
@@ -118,7 +121,8 @@ def test_hf_download_interrupted_then_resumed(hub: FakeHub, store: ModelStore) -
 def test_hf_download_checksum_mismatch_installs_nothing(hub: FakeHub, store: ModelStore) -> None:
     make_whisper_dir(hub.remote)
     hub.corrupt = {"model.bin"}
-    with pytest.raises(EngineUnavailableError, match=r"model\.bin of model 'tiny' failed verification \(sha256 mismatch\)"):
+    msg = r"model\.bin of model 'tiny' failed verification \(sha256 mismatch\)"
+    with pytest.raises(EngineUnavailableError, match=msg):
         download("tiny", store)
     assert store.list_installed() == []
     assert not (store.partial_dir("whisper", "tiny") / "model.bin").exists()  # refetched next time
@@ -129,7 +133,7 @@ def test_hf_download_checksum_mismatch_installs_nothing(hub: FakeHub, store: Mod
 def test_hf_small_file_checked_by_git_blob_id(hub: FakeHub, store: ModelStore) -> None:
     make_whisper_dir(hub.remote)
     hub.corrupt = {"config.json"}
-    with pytest.raises(EngineUnavailableError, match="config.json .* failed verification"):
+    with pytest.raises(EngineUnavailableError, match=r"config.json .* failed verification"):
         download("tiny", store)
     assert store.list_installed() == []
 
@@ -164,7 +168,7 @@ def test_hf_listing_failure_is_unavailable(store: ModelStore, monkeypatch: pytes
         raise OSError("Name or service not known")
 
     monkeypatch.setattr(huggingface_hub.HfApi, "list_repo_tree", boom)
-    with pytest.raises(EngineUnavailableError, match="cannot list files of model 'base'.*Name or service"):
+    with pytest.raises(EngineUnavailableError, match=r"cannot list files of model 'base'.*Name or service"):
         download("base", store)
 
 
@@ -173,7 +177,7 @@ def test_offline_download_raises_before_any_network(
 ) -> None:
     make_whisper_dir(hub.remote)
     with block_network() as guard:
-        with pytest.raises(EngineUnavailableError, match="offline mode is on.*taura models import PATH"):
+        with pytest.raises(EngineUnavailableError, match=r"offline mode is on.*taura models import PATH"):
             download("small", store, offline=True)
         monkeypatch.setenv("TAURA_OFFLINE", "1")
         with pytest.raises(EngineUnavailableError, match="offline mode is on"):
@@ -184,7 +188,7 @@ def test_offline_download_raises_before_any_network(
 
 
 def test_manual_entry_cannot_be_downloaded(store: ModelStore) -> None:
-    with pytest.raises(EngineUnavailableError, match="'htdemucs' cannot be downloaded.*import"):
+    with pytest.raises(EngineUnavailableError, match=r"'htdemucs' cannot be downloaded.*import"):
         download("htdemucs", store)
 
 
@@ -263,7 +267,7 @@ def argos_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeArgosSe
 
 def test_argos_download_resumes_with_range(argos_server: FakeArgosServer, store: ModelStore) -> None:
     argos_server.fail_at = len(argos_server.package) // 2
-    with pytest.raises(EngineUnavailableError, match="download of model 'translate-en_es' failed.*resume"):
+    with pytest.raises(EngineUnavailableError, match=r"download of model 'translate-en_es' failed.*resume"):
         download("translate-en_es", store)
     assert store.list_installed() == []
     part = store.partial_dir("argos", "translate-en_es") / "package.argosmodel.part"
@@ -291,10 +295,14 @@ def test_argos_server_ignoring_range_restarts(argos_server: FakeArgosServer, sto
     assert store.verify()[0].ok
 
 
-def test_argos_real_tiny_package(argos_server: FakeArgosServer, store: ModelStore, tmp_path: Path) -> None:
-    from tests.tiny.argos import build_tiny_argos_package
-
-    argos_server.package = build_tiny_argos_package(tmp_path / "real", "en", "es").read_bytes()
+def test_argos_real_tiny_package(
+    argos_server: FakeArgosServer,
+    store: ModelStore,
+    tiny_argos_package: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dl, "_CHUNK", 64 * 1024)
+    argos_server.package = tiny_argos_package.read_bytes()
     model = download("translate-en_es", store)
     assert (model.path / "sentencepiece.model").is_file()
     assert (model.path / "model" / "model.bin").is_file()
@@ -302,7 +310,8 @@ def test_argos_real_tiny_package(argos_server: FakeArgosServer, store: ModelStor
 
 def test_argos_corrupt_package_not_installed(argos_server: FakeArgosServer, store: ModelStore) -> None:
     argos_server.package = b"PK\x03\x04 definitely not a zip" * 10
-    with pytest.raises(EngineUnavailableError, match="downloaded package for model 'translate-en_es' is unusable"):
+    msg = "downloaded package for model 'translate-en_es' is unusable"
+    with pytest.raises(EngineUnavailableError, match=msg):
         download("translate-en_es", store)
     assert store.list_installed() == []
     partial = store.partial_dir("argos", "translate-en_es")

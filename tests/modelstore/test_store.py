@@ -69,11 +69,8 @@ def test_import_archives(store: ModelStore, tmp_path: Path, suffix: str, mode: s
     assert model.license == "CC0-1.0"
 
 
-def test_import_real_tiny_argos_package(store: ModelStore, tmp_path: Path) -> None:
-    from tests.tiny.argos import build_tiny_argos_package
-
-    pkg = build_tiny_argos_package(tmp_path / "pkgs", "en", "es")
-    model = store.import_path(pkg)
+def test_import_real_tiny_argos_package(store: ModelStore, tiny_argos_package: Path) -> None:
+    model = store.import_path(tiny_argos_package)
     assert (model.engine, model.name) == ("argos", "translate-en_es")
     folder = store.path("argos", "translate-en_es")
     for rel in ("metadata.json", "sentencepiece.model", "model/model.bin", "model/config.json"):
@@ -105,7 +102,7 @@ def test_import_unknown_engine_asks_for_engine(store: ModelStore, tmp_path: Path
     (tmp_path / "mystery" / "weights.dat").write_bytes(b"x")
     store.import_path(make_whisper_dir(tmp_path / "faster-whisper-small"))
     before = snapshot(store.root)
-    with pytest.raises(BadInputError, match="cannot tell which engine.*pass --engine"):
+    with pytest.raises(BadInputError, match=r"cannot tell which engine.*pass --engine"):
         store.import_path(tmp_path / "mystery")
     assert snapshot(store.root) == before
 
@@ -113,7 +110,7 @@ def test_import_unknown_engine_asks_for_engine(store: ModelStore, tmp_path: Path
 def test_import_incomplete_model_refused(store: ModelStore, tmp_path: Path) -> None:
     src = make_whisper_dir(tmp_path / "small")
     (src / "tokenizer.json").unlink()
-    with pytest.raises(BadInputError, match="whisper model 'small' is incomplete: missing tokenizer.json"):
+    with pytest.raises(BadInputError, match=r"whisper model 'small' is incomplete: missing tokenizer\.json"):
         store.import_path(src)
     assert store.list_installed() == []
 
@@ -266,3 +263,42 @@ def test_tar_with_directory_members(store: ModelStore, tmp_path: Path) -> None:
     with tarfile.open(path, "w") as tf:
         tf.add(_argos_dir(tmp_path), arcname="pkg")
     assert store.import_path(path).name == "translate-en_es"
+
+
+def test_import_disk_error_is_one_line_bad_input(
+    store: ModelStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from taura_desktop.modelstore import store as store_mod
+
+    def full(archive: Path, dest: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_mod, "safe_extract", full)
+    pkg = make_zip(tmp_path / "p.zip", argos_files())
+    with pytest.raises(BadInputError, match=r"p\.zip: cannot import model \(No space left on device\)"):
+        store.import_path(pkg)
+    assert store.list_installed() == []
+    assert not any(store.partial_root.iterdir())
+
+
+def test_import_fifo_source_refused(store: ModelStore, tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(BadInputError, match="pipe: not a regular file or folder"):
+        store.import_path(tmp_path / "pipe")
+
+
+def test_import_underivable_name_asks_for_name(store: ModelStore, tmp_path: Path) -> None:
+    src = make_whisper_dir(tmp_path / "my model (copy)")
+    with pytest.raises(BadInputError, match="cannot derive a model name; pass --name"):
+        store.import_path(src)
+    assert store.import_path(src, name="mine").name == "mine"
+
+
+def test_import_argos_without_language_codes(store: ModelStore, tmp_path: Path) -> None:
+    src = tmp_path / "pkg"
+    (src / "model").mkdir(parents=True)
+    (src / "metadata.json").write_text('{"package_version": "1.0"}')
+    with pytest.raises(BadInputError, match=r"metadata\.json is unreadable or lacks from_code/to_code"):
+        store.import_path(src)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,3 +140,18 @@ def test_glossary_through_apertium() -> None:
     # without protection apertium keeps "editor": check reports the lost term
     plain = ApertiumEngine().translate_batch(src[:1], "en", "es")[0]
     assert gl.check(src[0], plain, "en", "es") == ["editor"]
+
+
+@needs_apertium
+def test_modes_dir_option_and_broken_pair(tmp_path: Path) -> None:
+    eng = ApertiumEngine(modes_dir=Path("/usr/share/apertium/modes"))
+    assert ("en", "es") in eng.pairs()
+    assert "hola" in eng.translate_batch(["Hello"], "en", "es")[0].lower()
+    # a pair whose pipeline produces nothing: one-line error, not a silent wrong count
+    (tmp_path / "modes").mkdir()
+    (tmp_path / "modes" / "eng-deu.mode").write_text("cat > /dev/null\n", encoding="utf-8")
+    broken = ApertiumEngine(modes_dir=tmp_path / "modes")
+    assert broken.pairs() == [("en", "de")]
+    with pytest.raises(EngineUnavailableError, match="output could not be read back") as err:
+        broken.translate_batch(["Hello", "world"], "en", "de")
+    assert "eng-deu" in str(err.value) and err.value.exit_code == 4

@@ -118,7 +118,7 @@ def test_missing_pair_is_exit_4_with_hint(store: Path) -> None:
 def test_package_without_sentencepiece_is_reported(tmp_path: Path) -> None:
     folder = install_tiny_argos(tmp_path, "en", "es")
     (folder / "sentencepiece.model").unlink()
-    with pytest.raises(EngineUnavailableError, match="no sentencepiece.model"):
+    with pytest.raises(EngineUnavailableError, match=r"no sentencepiece\.model"):
         ArgosEngine(tmp_path, device="cpu").translate_batch(["Hello"], "en", "es")
 
 

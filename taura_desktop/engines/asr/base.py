@@ -17,7 +17,9 @@ from taura_desktop.errors import UsageError
 
 SAMPLE_RATE = 16000
 
-AsrWord = Word  # word text keeps the model's leading space: "".join(w.text).strip() == text
+# Word text keeps the model's leading space ("".join(w.text for w in words).strip() rebuilds
+# the text; faster-whisper may attach a word that starts in a segment to that segment only).
+AsrWord = Word
 
 Device = Literal["auto", "cpu", "cuda"]
 Task = Literal["transcribe", "translate"]

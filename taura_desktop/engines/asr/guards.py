@@ -43,16 +43,11 @@ def _text_of(words: Sequence[Word]) -> str:
 
 def text_key(text: str) -> str:
     """Comparison key: case-folded, punctuation and spaces removed."""
-    return "".join(
-        ch for ch in text.casefold() if not unicodedata.category(ch).startswith(("P", "Z", "S"))
-    )
+    return "".join(ch for ch in text.casefold() if not unicodedata.category(ch).startswith(("P", "Z", "S")))
 
 
 def is_no_speech(seg: AsrSegment, options: AsrOptions) -> bool:
-    return (
-        seg.no_speech_prob > options.no_speech_threshold
-        and seg.avg_logprob < options.log_prob_threshold
-    )
+    return seg.no_speech_prob > options.no_speech_threshold and seg.avg_logprob < options.log_prob_threshold
 
 
 def _region_of(word: Word, regions: Sequence[Region], tolerance_ms: int) -> Region | None:
@@ -62,9 +57,7 @@ def _region_of(word: Word, regions: Sequence[Region], tolerance_ms: int) -> Regi
     return None
 
 
-def restrict_to_speech(
-    seg: AsrSegment, regions: Sequence[Region], tolerance_ms: int
-) -> AsrSegment | None:
+def restrict_to_speech(seg: AsrSegment, regions: Sequence[Region], tolerance_ms: int) -> AsrSegment | None:
     """Keep only speech: words whose middle is outside every region (widened by
     ``tolerance_ms``) are dropped, kept words are clamped into their region. None when
     nothing of the segment is speech."""

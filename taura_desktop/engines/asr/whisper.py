@@ -176,9 +176,7 @@ class WhisperEngine:
     def _load(self, device: Device, compute_type: str | None) -> None:
         self._model = None
         gc.collect()
-        want_cuda = not self._gpu_broken and (
-            device == "cuda" or (device == "auto" and cuda_available())
-        )
+        want_cuda = not self._gpu_broken and (device == "cuda" or (device == "auto" and cuda_available()))
         if want_cuda:
             ct = compute_type or "float16"
             try:
@@ -439,4 +437,3 @@ class WhisperEngine:
 
         yield from apply_guards(raw_segments(), options, regions, duration_ms)
         reporter.report(duration_ms)
-

@@ -1,0 +1,48 @@
+"""Delivering dubbed masters: streamed mixing, muxing (video copied), burn-in, stems, OTIO.
+
+Plain data in (clips as numpy arrays, file paths), files out; no project access.
+"""
+
+from __future__ import annotations
+
+from taura_desktop.export.atomic import atomic_output
+from taura_desktop.export.burnin import BurnStyle, burn_in
+from taura_desktop.export.master import MasterReport, SubtitleTrack, export_master, iso639_2
+from taura_desktop.export.mix import (
+    DubTrack,
+    Limiter,
+    LoudnessMeter,
+    MixResult,
+    MixSettings,
+    PlacedClip,
+    mix_tracks,
+    render_dub,
+)
+from taura_desktop.export.otio_export import build_timeline, export_edl, export_fcpxml, export_otio
+from taura_desktop.export.stems import export_stems
+from taura_desktop.export.verify import ProbedStream, probe_streams
+
+__all__ = [
+    "BurnStyle",
+    "DubTrack",
+    "Limiter",
+    "LoudnessMeter",
+    "MasterReport",
+    "MixResult",
+    "MixSettings",
+    "PlacedClip",
+    "ProbedStream",
+    "SubtitleTrack",
+    "atomic_output",
+    "build_timeline",
+    "burn_in",
+    "export_edl",
+    "export_fcpxml",
+    "export_master",
+    "export_otio",
+    "export_stems",
+    "iso639_2",
+    "mix_tracks",
+    "probe_streams",
+    "render_dub",
+]

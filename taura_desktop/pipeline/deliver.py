@@ -1,0 +1,268 @@
+"""The export stage: a project's clips and texts -> masters, subtitles, stems, timelines.
+
+Runs in the worker like every heavy stage (ffmpeg does most of the work; cancel kills it and
+no finished-looking file is left). The worker reads the project through its own read
+connection, so the editor keeps working while an export runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from taura_desktop.core.project import Project, ProjectState
+from taura_desktop.core.store import ProjectStore
+from taura_desktop.errors import CancelledError, MediaError, UsageError
+from taura_desktop.jobs.messages import ProgressMsg, TaskSpec, WarningMsg, WorkerMsg
+
+KINDS = ("mp4", "mkv", "stems", "otio", "burn", "subtitles")
+LOUDNESS = {"broadcast": -23.0, "web": -16.0}
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOptions:
+    kind: str  # one of KINDS
+    output: str  # file (master, burn, otio) or folder (stems, subtitles)
+    langs: tuple[str, ...] = ()  # default: all targets
+    mix: str = "duck"
+    loudness: str = "broadcast"
+    subtitle_formats: tuple[str, ...] = ("srt", "vtt", "ass", "ttml")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportPayload:
+    project_path: str
+    options: ExportOptions
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSummary:
+    outputs: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class ExportStage:
+    name = "export"
+
+    def plan(self, project: Project, options: ExportOptions) -> TaskSpec | None:
+        if options.kind not in KINDS:
+            raise UsageError(f"export: unknown kind {options.kind!r} (use one of {', '.join(KINDS)})")
+        langs = options.langs or project.meta.target_langs
+        unknown = [x for x in langs if x not in project.meta.target_langs]
+        if unknown:
+            raise UsageError(f"{project.path}: has no target language {', '.join(unknown)}")
+        if options.kind in ("mp4", "mkv", "burn", "otio", "stems"):
+            media = project.meta.media
+            if media is None or not Path(media.path).is_file():
+                where = media.path if media else str(project.path)
+                raise MediaError(f"{where}: the project's video is missing (moved or deleted?)")
+        if options.kind == "burn" and len(langs) != 1:
+            raise UsageError("export burn: choose exactly one language (--lang xx)")
+        return TaskSpec(self.name, ExportPayload(str(project.path), _with_langs(options, tuple(langs))))
+
+    def apply(self, project: Project, item: Any) -> None:  # exports change nothing in the project
+        return None
+
+    def finish(self, project: Project, summary: dict[str, Any]) -> dict[str, Any]:
+        return summary
+
+
+def _with_langs(o: ExportOptions, langs: tuple[str, ...]) -> ExportOptions:
+    return ExportOptions(o.kind, o.output, langs, o.mix, o.loudness, o.subtitle_formats)
+
+
+# -- worker side ---------------------------------------------------------------------------------
+
+
+def dub_tracks(state: ProjectState, store: ProjectStore, langs: Sequence[str]) -> list[Any]:
+    """One DubTrack per language with every voiced clip as placed (fitted audio)."""
+    from taura_desktop.dub.cache import load_fitted
+    from taura_desktop.export.mix import DubTrack, PlacedClip
+    from taura_desktop.languages import language_name
+
+    tracks = []
+    for lang in langs:
+        clips = []
+        for seg in state.ordered():
+            tr = seg.translation(lang)
+            if tr is None or tr.clip is None:
+                continue
+            sr, samples = load_fitted(store, tr.clip)
+            offset = tr.clip.fit.offset_ms if tr.clip.fit else 0
+            clips.append(PlacedClip(seg.start_ms + offset, samples, sr))
+        tracks.append(DubTrack(lang, f"{language_name(lang)} (dub)", clips))
+    return tracks
+
+
+def write_subtitle_set(state: ProjectState, out_dir: Path, stem: str, langs: Sequence[str],
+                       formats: Sequence[str]) -> list[Path]:
+    """Subtitles for the source and every language in ``langs``, in every format."""
+    from taura_desktop.subtitles.io import Cue, write_subtitles
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    source = state.meta.source_lang or "und"
+    for lang in [source, *langs]:
+        cues = []
+        for seg in state.ordered():
+            text = seg.source_text if lang == source else (seg.translation(lang) or _EMPTY).text
+            if text.strip():
+                cues.append(Cue(seg.start_ms, seg.end_ms, text, italic="italic" in seg.flags))
+        for fmt in formats:
+            written.append(write_subtitles(cues, out_dir / f"{stem}.{lang}.{fmt}", fmt, lang=lang))
+    return written
+
+
+class _Empty:
+    text = ""
+
+
+_EMPTY = _Empty()
+
+
+def work(payload: ExportPayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]) -> dict[str, Any]:
+    store = ProjectStore.open_for_clips(payload.project_path)
+    try:
+        loaded = store.load()
+        state = ProjectState(loaded.meta, loaded.speakers, loaded.segments)
+        return export(state, store, payload.options, emit, cancelled)
+    finally:
+        store.close()
+
+
+def export(state: ProjectState, store: ProjectStore, o: ExportOptions,
+           emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]) -> dict[str, Any]:
+    from taura_desktop.export.mix import MixSettings
+
+    out = Path(o.output)
+    langs = list(o.langs)
+
+    def progress(fraction: float, what: str) -> None:
+        if cancelled():
+            raise CancelledError("export cancelled")
+        emit(ProgressMsg(int(fraction * 1000), 1000, what))
+
+    settings = MixSettings(mode=o.mix, target_lufs=LOUDNESS.get(o.loudness, -23.0))  # type: ignore[arg-type]
+    media = state.meta.media
+    outputs: list[str] = []
+    problems: list[str] = []
+    if o.kind == "subtitles":
+        paths = write_subtitle_set(state, out, state.meta.name, langs, o.subtitle_formats)
+        return {"outputs": [str(p) for p in paths], "problems": []}
+    assert media is not None
+    video = Path(media.path)
+    if o.kind in ("mp4", "mkv"):
+        from taura_desktop.export.master import SubtitleTrack, export_master
+
+        sub_fmt = "srt" if o.kind == "mp4" else "ass"
+        from taura_desktop.export.atomic import scratch_dir
+
+        with scratch_dir(out) as scratch:
+            subs = write_subtitle_set(state, scratch, "subs", langs, [sub_fmt])
+            source = state.meta.source_lang or "und"
+            tracks = [
+                SubtitleTrack(p.name.split(".")[1], _sub_title(p.name.split(".")[1], source), p,
+                              is_source=p.name.split(".")[1] == source)
+                for p in subs
+            ]
+            report = export_master(
+                video, out, dub_tracks(state, store, langs), tracks, settings,
+                original_lang=state.meta.source_lang, progress=progress, cancel=cancelled,
+            )
+        outputs.append(str(report.path))
+        problems.extend(report.problems)
+    elif o.kind == "burn":
+        from taura_desktop.export.atomic import scratch_dir
+        from taura_desktop.export.burnin import burn_in
+
+        with scratch_dir(out) as scratch:
+            # sources first, then the chosen language: its file is the last one written
+            sub = write_subtitle_set(state, scratch, "burn", langs[:1], ["ass"])[-1]
+            outputs.append(str(burn_in(video, sub, out, progress=progress, cancel=cancelled)))
+    elif o.kind == "stems":
+        from taura_desktop.export.stems import export_stems
+
+        paths = export_stems(out, video=video, dub_tracks=dub_tracks(state, store, langs), settings=settings,
+                             duration_ms=media.duration_ms, progress=progress, cancel=cancelled)
+        outputs.extend(str(p) for p in paths.values())
+    elif o.kind == "otio":
+        outputs.extend(str(p) for p in _export_otio(state, store, out, langs, progress))
+    for problem in problems:
+        emit(WarningMsg(problem))
+    return {"outputs": outputs, "problems": problems}
+
+
+def _sub_title(lang: str, source: str) -> str:
+    from taura_desktop.languages import language_name
+
+    return f"{language_name(lang)}{' (original)' if lang == source else ''}"
+
+
+def _export_otio(state: ProjectState, store: ProjectStore, out: Path, langs: Sequence[str],
+                 progress: Callable[[float, str], None]) -> list[Path]:
+    """The timeline plus the WAVs it references, in ``<out stem>_media/`` beside it."""
+    from taura_desktop.dub.cache import load_fitted
+    from taura_desktop.export.otio_export import export_otio
+    from taura_desktop.media.audio_io import write_wav
+    from taura_desktop.subtitles.io import Cue
+
+    media = state.meta.media
+    assert media is not None
+    media_dir = out.with_name(out.stem + "_media")
+    media_dir.mkdir(parents=True, exist_ok=True)
+    dub: dict[str, list[tuple[int, int, Path, str]]] = {}
+    subs: dict[str, list[Cue]] = {}
+    total = max(1, sum(1 for s in state.ordered() for lang in langs if s.translation(lang)))
+    done = 0
+    for lang in langs:
+        refs = []
+        cues = []
+        for i, seg in enumerate(state.ordered()):
+            tr = seg.translation(lang)
+            if tr is None:
+                continue
+            cues.append(Cue(seg.start_ms, seg.end_ms, tr.text))
+            if tr.clip is not None:
+                sr, samples = load_fitted(store, tr.clip)
+                wav = media_dir / f"{lang}_{i:05d}_{seg.id}.wav"
+                write_wav(wav, samples, sr)
+                refs.append((seg.start_ms, tr.clip.duration_ms, wav, f"{lang} {i + 1}"))
+            done += 1
+            progress(done / total, f"otio {lang}")
+        dub[lang] = refs
+        subs[lang] = cues
+    fps = media.fps or 25.0
+    path = export_otio(out, Path(media.path), media.duration_ms, fps, None, dub, subs)
+    return [path]
+
+
+# -- used by the CLI -------------------------------------------------------------------------------
+
+
+def export_command(project: Project, args: Any) -> list[str]:
+    from taura_desktop.cli.progress import StageProgress
+    from taura_desktop.jobs import run_stage
+
+    kind = {"mp4": "mp4", "mkv": "mkv", "stems": "stems", "otio": "otio", "burn": "burn"}[args.format]
+    langs = tuple([args.lang]) if args.lang else ()
+    options = ExportOptions(kind, str(args.output), langs, args.mix, args.loudness)
+    with StageProgress() as bar:
+        summary = run_stage(project, "export", options, on_event=bar.on_event)
+    for problem in summary.get("problems", []):
+        print(f"taura: warning: {problem}")
+    return list(summary.get("outputs", []))
+
+
+def write_qc_report(project: Project, out: Path) -> Path:
+    from taura_desktop.pipeline.project_ops import languages, qc_reports
+    from taura_desktop.segmentation.qc import to_json
+
+    report = {lang: to_json(qc_reports(project, lang)) for lang in languages(project)}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(out)
+    return out

@@ -1,0 +1,90 @@
+"""Engine construction and per-process caches.
+
+Workers call these; each engine is built once per worker process and reused by later jobs
+of the same session (a loaded Whisper or argos model stays in memory). The caller side uses
+the ``*_available`` checks to fail fast (exit 4) before a worker is even started.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from taura_desktop.engines.mt.base import MtEngine, no_pair_error
+from taura_desktop.engines.tts.base import TtsEngine
+from taura_desktop.errors import EngineUnavailableError, UsageError
+from taura_desktop.modelstore.store import ModelStore
+
+MT_ENGINES = ("auto", "argos", "apertium")
+TTS_ENGINES = ("espeak", "piper", "xtts")
+
+
+def model_store(root: str | None = None) -> ModelStore:
+    return ModelStore(Path(root) if root else None)
+
+
+@cache
+def mt_engine(name: str, models_root: str) -> MtEngine:
+    if name == "argos":
+        from taura_desktop.engines.mt.argos import ArgosEngine
+
+        return ArgosEngine(Path(models_root) / "argos")
+    if name == "apertium":
+        from taura_desktop.engines.mt.apertium import ApertiumEngine
+
+        return ApertiumEngine()
+    raise UsageError(f"translation engine {name!r}: unknown (use one of {', '.join(MT_ENGINES)})")
+
+
+def choose_mt(name: str, src: str, tgt: str, models_root: str) -> str:
+    """Resolve "auto" (argos when a package covers the pair, else apertium) and check the
+    pair is available: EngineUnavailableError (exit 4) naming the pair and how to get it."""
+    if name not in MT_ENGINES:
+        raise UsageError(f"translation engine {name!r}: unknown (use one of {', '.join(MT_ENGINES)})")
+    candidates = ["argos", "apertium"] if name == "auto" else [name]
+    for cand in candidates:
+        try:
+            if mt_engine(cand, models_root).can_translate(src, tgt):
+                return cand
+        except EngineUnavailableError:
+            continue
+    raise no_pair_error(name, src, tgt)
+
+
+@cache
+def tts_engine(name: str, voice: str, models_root: str, xtts_license_accepted: bool = False) -> TtsEngine:
+    """espeak is one engine for all voices; piper and xtts load one model per voice/model."""
+    if name == "espeak":
+        from taura_desktop.engines.tts.espeak import EspeakEngine
+
+        return EspeakEngine()
+    store = model_store(models_root)
+    if name == "piper":
+        from taura_desktop.engines.tts.piper import PiperEngine
+
+        folder = store.path("piper", voice.partition("#")[0])
+        onnx = next(iter(sorted(folder.glob("*.onnx"))), None)
+        if onnx is None:
+            raise EngineUnavailableError(f"piper voice '{voice}': no .onnx file in {folder}")
+        return PiperEngine(onnx)
+    if name == "xtts":
+        from taura_desktop.engines.tts.xtts import XttsEngine
+
+        return XttsEngine(store.path("xtts", "xtts-v2"), license_accepted=xtts_license_accepted)
+    raise EngineUnavailableError(f"voice engine {name!r}: unknown (use one of {', '.join(TTS_ENGINES)})")
+
+
+@cache
+def whisper_engine(model_dir: str, device: str) -> object:
+    from taura_desktop.engines.asr.whisper import WhisperEngine
+
+    return WhisperEngine(Path(model_dir), device=device)  # type: ignore[arg-type]
+
+
+def resolve_whisper(model: str, models_root: str | None) -> Path:
+    """A model name from the store (``small``, ``whisper-small``) or a folder path."""
+    as_path = Path(model).expanduser()
+    if as_path.is_dir():
+        return as_path.resolve()
+    name = model.removeprefix("whisper-")
+    return model_store(models_root).path("whisper", name)

@@ -1,0 +1,117 @@
+"""``taura localize``: video in, dubbed master + subtitles + QC report out.
+
+Every step is a resumable stage on a project kept in the output folder, so running the same
+command again after a cancel or crash continues where it stopped instead of starting over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from taura_desktop.core import edits
+from taura_desktop.core.project import Project
+from taura_desktop.errors import UsageError
+from taura_desktop.jobs import JobEvent, run_stage
+from taura_desktop.pipeline import project_ops
+from taura_desktop.pipeline.deliver import ExportOptions, write_qc_report
+from taura_desktop.pipeline.transcribe import TranscribeOptions
+from taura_desktop.pipeline.translate import TranslateOptions
+from taura_desktop.pipeline.voice import VoiceOptions
+
+SUBS_IMPORTED = "source_subtitles"  # project setting: the subtitle file imported as source
+
+
+@dataclass(frozen=True, slots=True)
+class LocalizeOptions:
+    video: Path
+    targets: tuple[str, ...]
+    subs: Path | None = None
+    out_dir: Path | None = None
+    source_lang: str | None = None
+    asr_model: str = "small"
+    mt_engine: str = "auto"
+    tts_engine: str = "espeak"
+    mix: str = "duck"
+    master_format: str = "mp4"
+
+
+@dataclass
+class LocalizeResult:
+    project: Path
+    master: Path | None = None
+    subtitles: list[Path] = field(default_factory=list)
+    qc_report: Path | None = None
+    segments: int = 0
+    overflows: dict[str, int] = field(default_factory=dict)
+    qc_issues: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"localized {self.segments} segments"]
+        for lang, n in self.overflows.items():
+            lines.append(f"  {lang}: {n} clips overflow their slot (see the editor or `taura qc`)")
+        for lang, n in self.qc_issues.items():
+            lines.append(f"  qc {lang}: {n} cues with issues")
+        lines.append(f"project   {self.project}")
+        if self.master:
+            lines.append(f"master    {self.master}")
+        for p in self.subtitles:
+            lines.append(f"subtitles {p}")
+        if self.qc_report:
+            lines.append(f"qc report {self.qc_report}")
+        lines.extend(f"problem   {p}" for p in self.problems)
+        return "\n".join(lines)
+
+
+def localize(opts: LocalizeOptions, on_event: Callable[[JobEvent], None] | None = None) -> LocalizeResult:
+    if not opts.targets:
+        raise UsageError("localize: give at least one target language (--to xx)")
+    video = Path(opts.video)
+    out_dir = Path(opts.out_dir) if opts.out_dir else video.with_name(video.stem + "_localized")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    project_path = out_dir / f"{video.stem}.taura"
+    source_lang = opts.source_lang or ("en" if opts.subs else None)
+    if project_path.exists():
+        project = Project.open(project_path)  # resume
+    else:
+        project = project_ops.new_project(video, project_path, source_lang=source_lang, targets=opts.targets)
+    with project:
+        missing = [x for x in opts.targets if x not in project.meta.target_langs]
+        if missing:
+            project.apply(edits.add_target_langs(project.state, missing))
+        if opts.subs is not None:
+            if project.meta.settings.get(SUBS_IMPORTED) != str(Path(opts.subs).resolve()):
+                project_ops.import_subtitles(project, Path(opts.subs), lang=source_lang)
+                project.apply(edits.set_setting(project.state, SUBS_IMPORTED, str(Path(opts.subs).resolve())))
+        else:
+            run_stage(project, "transcribe", TranscribeOptions(model=opts.asr_model, language=source_lang),
+                      on_event=on_event)
+        run_stage(project, "translate", TranslateOptions(langs=opts.targets, engine=opts.mt_engine),
+                  on_event=on_event)
+        for lang in opts.targets:
+            run_stage(project, "voice", VoiceOptions(lang=lang, engine=opts.tts_engine), on_event=on_event)
+        master = out_dir / f"{video.stem}.dubbed.{opts.master_format}"
+        summary = run_stage(
+            project, "export", ExportOptions(opts.master_format, str(master), opts.targets, opts.mix),
+            on_event=on_event,
+        )
+        subs = run_stage(project, "export", ExportOptions("subtitles", str(out_dir / "subtitles"), opts.targets),
+                         on_event=on_event)
+        qc = write_qc_report(project, out_dir / "qc.json")
+        counts = project.stage_counts()
+        result = LocalizeResult(
+            project=project_path,
+            master=master,
+            subtitles=[Path(p) for p in subs.get("outputs", []) if str(p).endswith(".srt")],
+            qc_report=qc,
+            segments=len(project),
+            overflows={lang: counts[lang]["overflow"] for lang in opts.targets},
+            qc_issues={
+                lang: sum(1 for r in project_ops.qc_reports(project, lang) if r.issues)
+                for lang in project_ops.languages(project)
+            },
+            problems=list(summary.get("problems", [])),
+        )
+    return result

@@ -1,0 +1,165 @@
+"""The transcribe stage: the video's speech -> source segments cut to the subtitle profile.
+
+The worker decodes the audio (from where a previous run stopped), runs faster-whisper with
+word timestamps and Silero VAD, and streams recognized segments back; the caller cuts each
+one's words into cues (``segmentation.cutter``) and adds them, so the editor fills in as
+speech is recognized and a cancelled run resumes from the last segment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from taura_desktop.core import edits
+from taura_desktop.core.model import Segment, new_id
+from taura_desktop.core.project import Project
+from taura_desktop.errors import MediaError
+from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WarningMsg, WorkerMsg
+from taura_desktop.pipeline.engines import resolve_whisper, whisper_engine
+from taura_desktop.pipeline.project_ops import profile_of
+
+STATE_KEY = "transcribe"  # project setting: {"done_until_ms": int, "complete": bool, "model": str}
+
+
+@dataclass(frozen=True, slots=True)
+class TranscribeOptions:
+    model: str = "small"  # store name (small, large-v3, ...) or a folder path
+    language: str | None = None  # None = the project's source language, else detect
+    device: str = "auto"  # auto | cpu | cuda
+    restart: bool = False  # drop existing segments and start over
+    range_ms: tuple[int, int] | None = None  # re-transcribe only this range (editor action)
+    models_root: str | None = None
+    beam_size: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class TranscribePayload:
+    media: str
+    model_dir: str
+    device: str
+    language: str | None
+    start_ms: int
+    end_ms: int | None
+    prompt_terms: tuple[str, ...]
+    beam_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class DetectedLanguage:
+    language: str
+    probability: float
+
+
+class TranscribeStage:
+    name = "transcribe"
+
+    def __init__(self) -> None:
+        self._run = os.urandom(4).hex()  # results of one run merge into one undo step
+        self._range: tuple[int, int] | None = None
+
+    def plan(self, project: Project, options: TranscribeOptions) -> TaskSpec | None:
+        media = project.meta.media
+        if media is None:
+            raise MediaError(f"{project.path}: the project has no media to transcribe")
+        if not Path(media.path).is_file():
+            raise MediaError(f"{media.path}: media file not found (moved or deleted?)")
+        model_dir = resolve_whisper(options.model, options.models_root)  # exit 4 when missing
+        state = dict(project.meta.settings.get(STATE_KEY) or {})  # type: ignore[call-overload]
+        start_ms, end_ms = 0, None
+        if options.range_ms is not None:
+            start_ms, end_ms = options.range_ms
+            inside = [s.id for s in project.segments() if s.start_ms < end_ms and s.end_ms > start_ms]
+            if inside:
+                edit = edits.remove_segments(project.state, inside)
+                project.apply(replace(edit, description="Re-transcribe range", merge_key=("job", self.name, self._run)))
+        elif options.restart:
+            if len(project):
+                edit = edits.replace_all_segments(project.state, [], "Transcribe")
+                project.apply(replace(edit, merge_key=("job", self.name, self._run)))
+            state = {}
+        elif state.get("complete"):
+            return None
+        elif len(project):
+            start_ms = int(state.get("done_until_ms", max(s.end_ms for s in project.segments())))
+        self._range = options.range_ms
+        terms = tuple(g.source for g in project.meta.glossary)
+        language = options.language or project.meta.source_lang
+        return TaskSpec(
+            self.name,
+            TranscribePayload(media.path, str(model_dir), options.device, language, start_ms, end_ms, terms,
+                              options.beam_size),
+        )
+
+    def apply(self, project: Project, item: Any) -> None:
+        from taura_desktop.engines.asr.base import AsrSegment
+        from taura_desktop.segmentation.cutter import cut_words
+
+        if isinstance(item, DetectedLanguage):
+            if not project.meta.source_lang and item.language != "und":
+                project.apply(edits.set_meta(project.state, "Detected language", source_lang=item.language))
+            return
+        assert isinstance(item, AsrSegment)
+        lang = project.meta.source_lang or "en"
+        if item.words:
+            cues = cut_words(item.words, profile_of(project), lang)
+            segs = [
+                Segment(new_id(), c.start_ms, c.end_ms, c.text, words=c.words, flags=c.flags + item.flags)
+                for c in cues
+            ]
+        elif item.text.strip() and item.end_ms > item.start_ms:
+            segs = [Segment(new_id(), item.start_ms, item.end_ms, item.text.strip(), flags=item.flags)]
+        else:
+            segs = []
+        key = ("job", self.name, self._run)
+        if segs:
+            project.apply(replace(edits.add_segments(project.state, segs, "Transcribe"), merge_key=key))
+        if self._range is None:
+            state = {"done_until_ms": item.end_ms, "complete": False}
+            project.apply(replace(edits.set_setting(project.state, STATE_KEY, state), merge_key=key))
+
+    def finish(self, project: Project, summary: dict[str, Any]) -> dict[str, Any]:
+        if not summary.get("skipped") and self._range is None:
+            state = {"done_until_ms": summary.get("duration_ms", 0), "complete": True}
+            project.apply(edits.set_setting(project.state, STATE_KEY, state), undoable=False)
+        return summary
+
+
+def work(payload: TranscribePayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]) -> dict[str, Any]:
+    from taura_desktop.engines.asr.base import AsrOptions, glossary_prompt
+    from taura_desktop.media.decode import decode_audio
+
+    engine: Any = whisper_engine(payload.model_dir, payload.device)
+    audio = decode_audio(payload.media, 16000, start_ms=payload.start_ms, end_ms=payload.end_ms)
+    prompt = glossary_prompt(payload.prompt_terms) if payload.prompt_terms else None
+    options = AsrOptions(language=payload.language, hotwords=prompt or None, beam_size=payload.beam_size,
+                         best_of=payload.beam_size)
+    offset = payload.start_ms
+
+    def progress(done_ms: int, total_ms: int) -> None:
+        emit(ProgressMsg(offset + done_ms, offset + total_ms, "speech"))
+
+    info, segments = engine.transcribe(audio, options, progress=progress, cancel=cancelled)
+    for warning in info.warnings:
+        emit(WarningMsg(warning))
+    emit(ResultMsg(DetectedLanguage(info.language, info.language_probability)))
+    count = 0
+    for seg in segments:
+        shifted = replace(
+            seg,
+            start_ms=seg.start_ms + offset,
+            end_ms=seg.end_ms + offset,
+            words=tuple(replace(w, start_ms=w.start_ms + offset, end_ms=w.end_ms + offset) for w in seg.words),
+        )
+        emit(ResultMsg(shifted))
+        count += 1
+    return {
+        "segments": count,
+        "language": info.language,
+        "language_probability": info.language_probability,
+        "device": info.device,
+        "duration_ms": offset + info.duration_ms,
+    }

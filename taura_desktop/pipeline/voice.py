@@ -1,0 +1,173 @@
+"""The voice stage: translated text -> a synthesized clip per segment, fitted to its slot.
+
+Caller side: pick each segment's voice (its speaker's voice for the language, or a default
+that alternates across speakers), and skip segments whose clip is current (same cache key and
+same slot). The worker synthesizes, normalizes loudness, fits (see ``dub.fit``) and stores the
+audio inside the project file through its own connection; the caller installs the resulting
+``VoiceClip`` records as edits. Re-voicing one segment is this stage with one segment id.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from taura_desktop.core import edits
+from taura_desktop.core.model import Segment, VoiceClip, VoiceSpec
+from taura_desktop.core.project import Project
+from taura_desktop.core.store import ProjectStore
+from taura_desktop.errors import CancelledError, UsageError
+from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WorkerMsg
+from taura_desktop.pipeline.engines import model_store, tts_engine
+
+BATCH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceOptions:
+    lang: str
+    engine: str | None = None  # override every speaker's engine (espeak | piper | xtts)
+    only_missing: bool = False  # keep existing clips even if stale
+    segment_ids: tuple[str, ...] | None = None  # re-voice only these
+    max_speed: float = 1.25
+    hard_max_speed: float = 1.5
+    models_root: str | None = None
+    xtts_license_accepted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceItem:
+    seg_id: str
+    text: str
+    voice: VoiceSpec
+    slot: tuple[int, int, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class VoicePayload:
+    project_path: str
+    lang: str
+    items: tuple[VoiceItem, ...]
+    max_speed: float
+    hard_max_speed: float
+    models_root: str
+    xtts_license_accepted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VoicedChunk:
+    lang: str
+    clips: dict[str, VoiceClip]
+    cached: int
+
+
+def voice_for(project: Project, seg: Segment, lang: str, engine: str | None) -> VoiceSpec:
+    """The segment's speaker's voice for ``lang``, else a default alternating by speaker."""
+    from taura_desktop.dub.voices import default_voices
+
+    speaker = project.state.speakers.get(seg.speaker_id or "")
+    if speaker is not None and lang in speaker.voices:
+        spec = speaker.voices[lang]
+        return spec if engine is None or spec.engine == engine else replace(spec, engine=engine, voice="")
+    speaker_ids = list(project.state.speakers) or ["_"]
+    sid = seg.speaker_id if seg.speaker_id in project.state.speakers else speaker_ids[0]
+    return default_voices(speaker_ids, lang, engine or "espeak")[sid or "_"]
+
+
+def _slot(project: Project, seg: Segment) -> tuple[int, int, int | None]:
+    _, nxt = project.state.neighbours(seg.id)
+    return seg.start_ms, seg.end_ms, None if nxt is None else nxt.start_ms
+
+
+class VoiceStage:
+    name = "voice"
+
+    def __init__(self) -> None:
+        self._run = os.urandom(4).hex()  # results of one run merge into one undo step
+
+    def plan(self, project: Project, options: VoiceOptions) -> TaskSpec | None:
+        from taura_desktop.dub.cache import clip_key
+
+        lang = options.lang
+        if lang not in project.meta.target_langs:
+            raise UsageError(f"{project.path}: has no {lang} translation to voice (translate first)")
+        root = str(model_store(options.models_root).root)
+        ids = list(options.segment_ids) if options.segment_ids is not None else project.state.ids()
+        items: list[VoiceItem] = []
+        for sid in ids:
+            seg = project.segment(sid)
+            tr = seg.translation(lang)
+            if tr is None or not tr.text.strip():
+                continue
+            spec = voice_for(project, seg, lang, options.engine)
+            slot = _slot(project, seg)
+            if tr.clip is not None and options.segment_ids is None:
+                if options.only_missing:
+                    continue
+                engine = tts_engine(spec.engine, spec.voice, root, options.xtts_license_accepted)
+                key = clip_key(tr.text, spec, engine.version, 1.0, lang)
+                fit = tr.clip.fit
+                same_slot = fit is not None and fit.available_ms == _available(slot, fit.natural_ms, options)
+                if tr.clip.key == key and same_slot:
+                    continue
+            items.append(VoiceItem(sid, tr.text, spec, slot))
+        if not items:
+            return None
+        # fail fast (exit 4) on engines/voices that cannot be used, before any work starts
+        for spec in {(i.voice.engine, i.voice.voice) for i in items}:
+            tts_engine(spec[0], spec[1], root, options.xtts_license_accepted)
+        return TaskSpec(
+            self.name,
+            VoicePayload(
+                str(project.path), lang, tuple(items), options.max_speed, options.hard_max_speed, root,
+                options.xtts_license_accepted,
+            ),
+        )
+
+    def apply(self, project: Project, item: VoicedChunk) -> None:
+        edit = edits.set_clips(project.state, item.lang, item.clips)
+        project.apply(replace(edit, merge_key=("job", self.name, self._run)))
+
+    def finish(self, project: Project, summary: dict[str, Any]) -> dict[str, Any]:
+        return summary
+
+
+def _available(slot: tuple[int, int, int | None], natural_ms: int, options: VoiceOptions) -> int:
+    from taura_desktop.dub.fit import DEFAULT_MIN_GAP_MS, available_ms
+
+    return available_ms(slot[0], slot[1], slot[2], DEFAULT_MIN_GAP_MS, natural_ms)
+
+
+def work(payload: VoicePayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]) -> dict[str, Any]:
+    from taura_desktop.dub.cache import VoiceJob, voice_segments
+    from taura_desktop.dub.fit import FitCaps
+
+    caps = FitCaps(max_speed=payload.max_speed, hard_max_speed=payload.hard_max_speed)
+    store = ProjectStore.open_for_clips(payload.project_path)
+    synthesized = cached = 0
+    try:
+        total = len(payload.items)
+        groups: dict[tuple[str, str], list[VoiceItem]] = {}
+        for it in payload.items:
+            groups.setdefault((it.voice.engine, it.voice.voice), []).append(it)
+        done = 0
+        for (engine_name, voice), items in groups.items():
+            engine = tts_engine(engine_name, voice, payload.models_root, payload.xtts_license_accepted)
+            for start in range(0, len(items), BATCH):
+                if cancelled():
+                    raise CancelledError("voicing cancelled")
+                batch = items[start : start + BATCH]
+                jobs = [VoiceJob(i.text, payload.lang, i.voice, i.slot) for i in batch]
+                results = voice_segments(engine, store, jobs, caps)
+                clips = {i.seg_id: clip for i, (clip, _) in zip(batch, results, strict=True)}
+                hits = sum(1 for _, was_cached in results if was_cached)
+                cached += hits
+                synthesized += len(batch) - hits
+                emit(ResultMsg(VoicedChunk(payload.lang, clips, hits)))
+                done += len(batch)
+                emit(ProgressMsg(done, total, payload.lang))
+    finally:
+        store.close()
+    return {"voiced": synthesized + cached, "synthesized": synthesized, "cached": cached}

@@ -1,0 +1,195 @@
+"""Runs pipeline stages through :class:`~taura_desktop.jobs.StageSession` and shows progress.
+
+Heavy work happens in the jobs' child process; this panel only polls the session from a
+QTimer on the GUI thread (results are applied to the project there, so the editor fills in
+as segments arrive) and never blocks: one ``poll(0)`` per tick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from taura_desktop.core.project import Project
+from taura_desktop.errors import TauraError
+
+POLL_MS = 30
+
+
+def pipeline_available() -> str | None:
+    """None when stages can run, else a one-line reason."""
+    try:
+        from taura_desktop.jobs.worker import WORK_REGISTRY
+
+        importlib.import_module(WORK_REGISTRY)
+    except ImportError as exc:
+        return f"the processing pipeline is not installed ({exc})"
+    return None
+
+
+def known_stages() -> tuple[str, ...]:
+    try:
+        from taura_desktop.jobs.worker import WORK_REGISTRY
+
+        registry = importlib.import_module(WORK_REGISTRY)
+    except ImportError:
+        return ()
+    return tuple(getattr(registry, "STAGES", {}).keys())
+
+
+@dataclass(slots=True)
+class StageRequest:
+    stage: str
+    options: Any = None
+    label: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class JobsPanel(QWidget):
+    """A queue of stage runs on one project, with per-stage progress and cancel."""
+
+    stageStarted = Signal(str)
+    stageFinished = Signal(str, str)  # stage, kind (finished | failed | cancelled)
+    message = Signal(str)
+    idle = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._project: Project | None = None
+        self._queue: deque[StageRequest] = deque()
+        self._session: Any = None
+        self._current: StageRequest | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._tick)
+        self.title = QLabel(self.tr("No jobs running."), self)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_all)
+        self.log = QListWidget(self)
+        self.log.setMaximumHeight(120)
+        row = QHBoxLayout()
+        row.addWidget(self.bar, 1)
+        row.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(row)
+        layout.addWidget(self.log)
+
+    def set_project(self, project: Project | None) -> None:
+        if self.busy:
+            self.cancel_all()
+        self._project = project
+
+    @property
+    def busy(self) -> bool:
+        return self._session is not None or bool(self._queue)
+
+    def enqueue(self, request: StageRequest) -> None:
+        self._queue.append(request)
+        self.cancel_button.setEnabled(True)
+        self._log(self.tr("Queued: {0}").format(request.label or request.stage))
+        if self._session is None:
+            QTimer.singleShot(0, self._start_next)
+
+    def cancel_all(self) -> None:
+        self._queue.clear()
+        if self._session is not None:
+            self._session.cancel()
+            self.title.setText(self.tr("Cancelling {0}…").format(self._label()))
+
+    def _label(self) -> str:
+        return (self._current.label or self._current.stage) if self._current else ""
+
+    def _log(self, text: str) -> None:
+        self.log.addItem(text)
+        self.log.scrollToBottom()
+        self.message.emit(text)
+
+    def _start_next(self) -> None:
+        if self._session is not None:
+            return
+        if not self._queue or self._project is None:
+            self.cancel_button.setEnabled(False)
+            self._timer.stop()
+            self.idle.emit()
+            return
+        req = self._queue.popleft()
+        self._current = req
+        try:
+            from taura_desktop.jobs import StageSession
+
+            session = StageSession(self._project, req.stage, req.options)
+            events = session.start()
+        except (TauraError, ImportError) as exc:
+            self._log(self.tr("{0} could not start: {1}").format(req.label or req.stage, exc))
+            self.stageFinished.emit(req.stage, "failed")
+            self._current = None
+            QTimer.singleShot(0, self._start_next)
+            return
+        self._session = session
+        self.title.setText(self.tr("Running {0}…").format(self._label()))
+        self.bar.setRange(0, 0)
+        self.stageStarted.emit(req.stage)
+        self._handle(events)
+        if self._session is not None:
+            self._timer.start()
+
+    def _tick(self) -> None:
+        if self._session is None:
+            self._timer.stop()
+            return
+        try:
+            events = self._session.poll(0.0)
+        except TauraError as exc:  # applying a result failed: report and stop this stage
+            self._log(f"{self._label()}: {exc}")
+            self._finish("failed")
+            return
+        self._handle(events)
+
+    def _handle(self, events: list[Any]) -> None:
+        for ev in events:
+            if ev.kind == "progress":
+                if ev.total:
+                    self.bar.setRange(0, int(ev.total))
+                    self.bar.setValue(int(ev.done))
+                label = self._label()
+                detail = f" {ev.done}/{ev.total}" if ev.total else ""
+                self.title.setText(f"{label}{detail}" + (f" — {ev.message}" if ev.message else ""))
+            elif ev.kind == "warning":
+                self._log(f"{self._label()}: {ev.message}")
+            elif ev.kind in ("finished", "failed", "cancelled"):
+                self._log(f"{self._label()}: {ev.message or ev.kind}")
+                self._finish(ev.kind)
+                return
+        if self._session is not None and getattr(self._session, "done", False):
+            self._finish("finished")
+
+    def _finish(self, kind: str) -> None:
+        stage = self._current.stage if self._current else ""
+        self._session = None
+        self._current = None
+        self._timer.stop()
+        self.bar.setRange(0, 1)
+        self.bar.setValue(1 if kind == "finished" else 0)
+        self.title.setText(self.tr("No jobs running."))
+        self.stageFinished.emit(stage, kind)
+        if kind != "finished":
+            self._queue.clear()  # later stages depend on this one
+        QTimer.singleShot(0, self._start_next)

@@ -1,0 +1,173 @@
+"""New-project dialog: a video, the source language (or detect), targets, engines, stages."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from taura_desktop.ui.jobs_panel import known_stages, pipeline_available
+
+LANGS = (
+    ("en", "English"), ("es", "Spanish"), ("fr", "French"), ("de", "German"), ("it", "Italian"),
+    ("pt", "Portuguese"), ("ca", "Catalan"), ("nl", "Dutch"), ("pl", "Polish"), ("ru", "Russian"),
+    ("uk", "Ukrainian"), ("tr", "Turkish"), ("ar", "Arabic"), ("hi", "Hindi"), ("ja", "Japanese"),
+    ("ko", "Korean"), ("zh", "Chinese"), ("eo", "Esperanto"),
+)
+VIDEO_FILTER = "Media (*.mp4 *.mkv *.mov *.webm *.avi *.m4v *.mp3 *.wav *.flac *.ogg *.m4a);;All files (*)"
+STAGES = (("transcribe", "Transcribe"), ("translate", "Translate"), ("voice", "Voice (dub)"))
+
+
+@dataclass(frozen=True, slots=True)
+class NewProjectSpec:
+    media: Path
+    project: Path
+    source_lang: str | None  # None = detect
+    target_langs: tuple[str, ...]
+    mt_engine: str
+    tts_engine: str
+    stages: tuple[str, ...]
+
+
+def mt_engines() -> list[tuple[str, str, bool]]:
+    """(id, label, available) for the machine-translation engines."""
+    return [
+        ("apertium", "Apertium (rule-based)", shutil.which("apertium") is not None),
+        ("argos", "Argos Translate (neural)", True),
+    ]
+
+
+def tts_engines() -> list[tuple[str, str, bool]]:
+    return [
+        ("espeak", "eSpeak NG", shutil.which("espeak-ng") is not None or shutil.which("espeak") is not None),
+        ("piper", "Piper (neural)", True),
+    ]
+
+
+class NewProjectDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None, media: str | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("New project"))
+        self.setAcceptDrops(True)
+        self.media_edit = QLineEdit(self)
+        self.media_edit.setPlaceholderText(self.tr("Choose or drop a video…"))
+        self.media_edit.textChanged.connect(self._media_changed)
+        browse = QPushButton(self.tr("Browse…"), self)
+        browse.clicked.connect(self._browse)
+        self.project_edit = QLineEdit(self)
+        self.source_box = QComboBox(self)
+        self.source_box.addItem(self.tr("Detect automatically"), "")
+        for code, name in LANGS:
+            self.source_box.addItem(f"{self.tr(name)} ({code})", code)
+        self.targets = QListWidget(self)
+        for code, name in LANGS:
+            item = QListWidgetItem(f"{self.tr(name)} ({code})")
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if code == "es" else Qt.CheckState.Unchecked)
+            self.targets.addItem(item)
+        self.targets.setMaximumHeight(140)
+        self.mt_box = QComboBox(self)
+        for eid, label, ok in mt_engines():
+            if ok:
+                self.mt_box.addItem(self.tr(label), eid)
+        self.tts_box = QComboBox(self)
+        for eid, label, ok in tts_engines():
+            if ok:
+                self.tts_box.addItem(self.tr(label), eid)
+        reason = pipeline_available()
+        have = set(known_stages())
+        self.stage_checks: dict[str, QCheckBox] = {}
+        stage_row = QHBoxLayout()
+        for sid, label in STAGES:
+            box = QCheckBox(self.tr(label), self)
+            box.setChecked(reason is None and sid in have)
+            box.setEnabled(reason is None and sid in have)
+            self.stage_checks[sid] = box
+            stage_row.addWidget(box)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        if reason is not None:
+            self.note.setText(self.tr("Stages cannot run: {0}. The project is created empty.").format(reason))
+        media_row = QHBoxLayout()
+        media_row.addWidget(self.media_edit, 1)
+        media_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow(self.tr("Video"), media_row)
+        form.addRow(self.tr("Project file"), self.project_edit)
+        form.addRow(self.tr("Spoken language"), self.source_box)
+        form.addRow(self.tr("Translate to"), self.targets)
+        form.addRow(self.tr("Translation engine"), self.mt_box)
+        form.addRow(self.tr("Voice engine"), self.tts_box)
+        form.addRow(self.tr("Run now"), stage_row)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.note)
+        layout.addWidget(self.buttons)
+        if media:
+            self.media_edit.setText(media)
+        self._media_changed()
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a video"), "", self.tr(VIDEO_FILTER))
+        if path:
+            self.media_edit.setText(path)
+
+    def _media_changed(self) -> None:
+        text = self.media_edit.text().strip()
+        ok = bool(text) and Path(text).is_file()
+        if ok:
+            self.project_edit.setText(str(Path(text).with_suffix(".taura")))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+
+    def dragEnterEvent(self, event: object) -> None:  # type: ignore[override]
+        from PySide6.QtGui import QDragEnterEvent
+
+        if isinstance(event, QDragEnterEvent) and event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: object) -> None:  # type: ignore[override]
+        from PySide6.QtGui import QDropEvent
+
+        if isinstance(event, QDropEvent) and event.mimeData().hasUrls():
+            self.media_edit.setText(event.mimeData().urls()[0].toLocalFile())
+
+    def spec(self) -> NewProjectSpec:
+        targets = tuple(
+            str(self.targets.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.targets.count())
+            if self.targets.item(i).checkState() == Qt.CheckState.Checked
+        )
+        src = str(self.source_box.currentData() or "") or None
+        return NewProjectSpec(
+            media=Path(self.media_edit.text().strip()),
+            project=Path(self.project_edit.text().strip()),
+            source_lang=src,
+            target_langs=targets,
+            mt_engine=str(self.mt_box.currentData() or ""),
+            tts_engine=str(self.tts_box.currentData() or ""),
+            stages=tuple(s for s, box in self.stage_checks.items() if box.isChecked()),
+        )

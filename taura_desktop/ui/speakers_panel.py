@@ -1,0 +1,192 @@
+"""Speakers and voices: rename speakers, add one, assign the selection, pick a voice per language."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from taura_desktop.core import edits
+from taura_desktop.core.edits import Change, ChangeKind
+from taura_desktop.core.model import VoiceSpec
+from taura_desktop.core.project import Project
+from taura_desktop.errors import TauraError
+
+SPEAKER_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+
+
+class _VoiceLoader(QObject):
+    loaded = Signal(str, list)  # lang, [(id, label)]
+
+    def load(self, lang: str) -> None:
+        def work() -> None:
+            try:
+                from taura_desktop.engines.tts.espeak import EspeakEngine
+
+                voices = [(v.id, f"{v.name} ({v.id})") for v in EspeakEngine().voices(lang)]
+            except Exception:  # espeak-ng missing: the list stays empty, typing a voice still works
+                voices = []
+            self.loaded.emit(lang, voices)
+
+        threading.Thread(target=work, name=f"voices-{lang}", daemon=True).start()
+
+
+class SpeakersPanel(QWidget):
+    """Reads the project directly; every change is an undoable edit."""
+
+    message = Signal(str)
+
+    def __init__(self, selection: Callable[[], list[str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._project: Project | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._selection = selection
+        self._voices: dict[str, list[tuple[str, str]]] = {}
+        self._loader = _VoiceLoader(self)
+        self._loader.loaded.connect(self._on_voices)
+        self.list = QListWidget(self)
+        self.list.itemChanged.connect(self._renamed)
+        self.list.currentItemChanged.connect(lambda *_: self._show_voices())
+        self.add_button = QPushButton(self.tr("Add speaker"), self)
+        self.add_button.clicked.connect(self.add_speaker)
+        self.assign_button = QPushButton(self.tr("Assign to selection"), self)
+        self.assign_button.clicked.connect(self.assign_selected)
+        self.voice_form = QFormLayout()
+        self.voice_boxes: dict[str, QComboBox] = {}
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.assign_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("Speakers (double-click to rename)"), self))
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(QLabel(self.tr("Voice per language"), self))
+        layout.addLayout(self.voice_form)
+
+    def set_project(self, project: Project | None) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._project = project
+        if project is not None:
+            self._unsubscribe = project.subscribe(self._on_change)
+            for lang in project.meta.target_langs:
+                if lang not in self._voices:
+                    self._loader.load(lang)
+        self._rebuild()
+
+    def _on_change(self, change: Change) -> None:
+        if change.kinds & (ChangeKind.SPEAKERS | ChangeKind.META):
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        current = self.current_speaker()
+        self.list.blockSignals(True)
+        self.list.clear()
+        project = self._project
+        if project is not None:
+            for sp in sorted(project.state.speakers.values(), key=lambda s: s.name.casefold()):
+                item = QListWidgetItem(sp.name)
+                item.setData(SPEAKER_ID_ROLE, sp.id)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+                self.list.addItem(item)
+                if sp.id == current:
+                    self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        self._show_voices()
+
+    def current_speaker(self) -> str | None:
+        item = self.list.currentItem()
+        return None if item is None else str(item.data(SPEAKER_ID_ROLE))
+
+    def _apply(self, make: Callable[[], edits.Edit]) -> None:
+        if self._project is None:
+            return
+        try:
+            self._project.apply(make())
+        except TauraError as exc:
+            self.message.emit(str(exc))
+
+    def _renamed(self, item: QListWidgetItem) -> None:
+        project = self._project
+        if project is None:
+            return
+        sid = str(item.data(SPEAKER_ID_ROLE))
+        name = item.text().strip()
+        sp = project.state.speakers.get(sid)
+        if sp is None or not name or name == sp.name:
+            return
+        self._apply(lambda: edits.rename_speaker(project.state, sid, name))
+
+    def add_speaker(self) -> None:
+        project = self._project
+        if project is None:
+            return
+        name = self.tr("Speaker {0}").format(len(project.state.speakers) + 1)
+        self._apply(lambda: edits.add_speaker(project.state, name))
+
+    def assign_selected(self) -> None:
+        project = self._project
+        sid = self.current_speaker()
+        ids = self._selection()
+        if project is None or not ids:
+            self.message.emit(self.tr("Select segments first."))
+            return
+        self._apply(lambda: edits.set_speaker(project.state, ids, sid))
+
+    def _on_voices(self, lang: str, voices: list[tuple[str, str]]) -> None:
+        self._voices[lang] = voices
+        self._show_voices()
+
+    def _show_voices(self) -> None:
+        while self.voice_form.rowCount():
+            self.voice_form.removeRow(0)
+        self.voice_boxes = {}
+        project = self._project
+        sid = self.current_speaker()
+        if project is None or sid is None or sid not in project.state.speakers:
+            return
+        sp = project.state.speakers[sid]
+        for lang in project.meta.target_langs:
+            box = QComboBox(self)
+            box.setEditable(True)
+            box.addItem(self.tr("(default)"), "")
+            for vid, label in self._voices.get(lang, []):
+                box.addItem(label, vid)
+            current = sp.voices.get(lang)
+            if current is not None and current.voice:
+                i = box.findData(current.voice)
+                if i < 0:
+                    box.addItem(current.voice, current.voice)
+                    i = box.count() - 1
+                box.setCurrentIndex(i)
+            box.activated.connect(lambda _i, lang=lang, box=box: self._voice_chosen(lang, box))
+            self.voice_form.addRow(lang, box)
+            self.voice_boxes[lang] = box
+
+    def _voice_chosen(self, lang: str, box: QComboBox) -> None:
+        project = self._project
+        sid = self.current_speaker()
+        if project is None or sid is None:
+            return
+        data = box.currentData()
+        voice = str(data) if data is not None else box.currentText().strip()
+        old = project.state.speakers[sid].voices.get(lang) or VoiceSpec()
+        if old.voice == voice:
+            return
+        from dataclasses import replace
+
+        spec = replace(old, voice=voice)
+        self._apply(lambda: edits.set_voice(project.state, sid, lang, spec))
