@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from taura_desktop.errors import SubtitleError, UsageError
+from taura_desktop.errors import MediaError, SubtitleError, UsageError
 from taura_desktop.export._proc import Cancel, PipeEncoder, Progress, check_cancel, run_ffmpeg
 from taura_desktop.export.atomic import atomic_output, scratch_dir
 from taura_desktop.export.mix import DubTrack, MixResult, MixSettings, audio_channels, mix_tracks
@@ -94,6 +94,8 @@ def _check_inputs(video: Path, out: Path, subtitle_tracks: Sequence[SubtitleTrac
         raise UsageError(f"{out}: audio codec {audio_codec} needs an .mkv master (MP4 gets aac)")
     if out.resolve() == video.resolve():
         raise UsageError(f"{out}: output would overwrite the source video")
+    if not out.parent.is_dir():
+        raise MediaError(f"{out}: output folder does not exist")
     for st in subtitle_tracks:
         p = Path(st.path)
         if not p.is_file() or p.stat().st_size == 0:

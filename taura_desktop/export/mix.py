@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -106,52 +106,47 @@ def iter_audio_blocks(
 ) -> Iterator[np.ndarray]:
     """Decode the first audio stream of ``path`` as float32 ``(n, channels)`` blocks at ``sr``.
 
-    Sample 0 is the container's time zero (a leading gap is filled with silence, pre-roll is
-    dropped). Every block has ``block`` frames except the last.
+    Decoding runs in an ffmpeg child (in parallel with the mixing; faster than PyAV here).
+    Sample 0 is the media's time zero (a leading gap is filled with silence). Every block has
+    ``block`` frames except the last. Closing the generator kills the child.
     """
-    import av
+    import subprocess
+    import tempfile
 
-    from taura_desktop.media.probe import check_readable, open_container
+    from taura_desktop.export._proc import _last_line, ffmpeg_bin
+    from taura_desktop.media.probe import check_readable
 
     p = check_readable(path)
-    layout = "mono" if channels == 1 else "stereo"
-    with open_container(p) as container:
-        streams = [s for s in container.streams if s.type == "audio"]
-        if not streams:
-            raise MediaError(f"{p}: has no audio stream")
-        stream = streams[0]
-        origin = (container.start_time or 0) / 1_000_000
-        resampler = av.AudioResampler(format="flt", layout=layout, rate=sr)
-        buf = _Rechunker(block, channels)
-        first = True
-
-        def frames() -> Iterator[Any]:
-            try:
-                for packet in container.demux(stream):
-                    try:
-                        decoded = packet.decode()
-                    except av.error.InvalidDataError:
-                        continue
-                    for frame in decoded:
-                        yield from resampler.resample(frame)
-                yield from resampler.resample(None)
-            except MediaError:
-                raise
-            except Exception as exc:
-                raise MediaError(f"{p}: audio decoding failed ({' '.join(str(exc).split())})") from None
-
-        for out in frames():
-            data = out.to_ndarray().reshape(-1, channels)
-            if first:
-                first = False
-                if out.pts is not None and out.time_base is not None:
-                    lead = round((float(out.pts * out.time_base) - origin) * sr)
-                    if lead > 0:
-                        data = np.concatenate([np.zeros((lead, channels), np.float32), data])
-                    elif lead < 0:
-                        data = data[-lead:]
-            yield from buf.push(data)
-        yield from buf.flush()
+    frame_bytes = 4 * channels
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            [ffmpeg_bin(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(p),
+             "-map", "0:a:0", "-vn", "-sn", "-dn", "-af", "aresample=async=1:first_pts=0",
+             "-ac", str(channels), "-ar", str(sr), "-f", "f32le", "pipe:1"],
+            stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, bufsize=0,
+        )
+        assert proc.stdout is not None
+        try:
+            want = block * frame_bytes
+            while True:
+                buf = bytearray()
+                while len(buf) < want:
+                    chunk = proc.stdout.read(want - len(buf))
+                    if not chunk:
+                        break
+                    buf += chunk
+                n = len(buf) // frame_bytes
+                if n:
+                    yield np.frombuffer(bytes(buf[: n * frame_bytes]), "<f4").reshape(n, channels)
+                if len(buf) < want:
+                    break
+            if proc.wait() != 0:
+                raise MediaError(f"{p}: audio decoding failed ({_last_line(err)})")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
 
 
 def audio_channels(path: str | os.PathLike[str]) -> int | None:
@@ -397,10 +392,10 @@ class LoudnessMeter:
         self._carry = x[k * self.hop :].copy()
         if k == 0:
             return
-        hops = x[: k * self.hop].reshape(k, self.hop, x.shape[1]).astype(np.float64)
-        spec = np.fft.rfft(hops, axis=1)
+        hops = np.ascontiguousarray(x[: k * self.hop].reshape(k, self.hop, x.shape[1]).transpose(0, 2, 1))
+        spec = np.fft.rfft(hops, axis=2)
         power = spec.real**2 + spec.imag**2
-        self._hops.append(np.einsum("kfc,f->k", power, self.weights))
+        self._hops.append((power.astype(np.float64) @ self.weights).sum(axis=1))
 
     def integrated(self) -> float:
         """Gated integrated loudness in LUFS; ``-inf`` for silence or less than 400 ms."""
@@ -454,6 +449,7 @@ class Limiter:
         self.channels = channels
         self._hist = np.ones(self.hist_len, np.float32)
         self._pending = np.zeros((0, channels), np.float32)
+        self._hist_clear = True  # history holds no gain reduction
         self.reduced = 0  # samples whose gain was < 1
 
     def process(self, block: np.ndarray) -> np.ndarray:
@@ -462,11 +458,15 @@ class Limiter:
         if out_n <= 0:
             self._pending = xs
             return np.zeros((0, self.channels), np.float32)
+        if self._hist_clear and max(float(xs.max()), -float(xs.min())) <= self.ceiling:
+            self._pending = xs[out_n:].copy()
+            return xs[:out_n]
         peak = np.max(np.abs(xs), axis=1)
         need = np.minimum(1.0, self.ceiling / np.maximum(peak, 1e-12)).astype(np.float32)
         rs = np.concatenate([self._hist, need])
         self._hist = rs[-self.hist_len :].copy() if self.hist_len else self._hist
         self._pending = xs[out_n:].copy()
+        self._hist_clear = bool(self._hist.min() >= 1.0)
         y = xs[:out_n]
         if float(rs.min()) >= 1.0:
             return y.copy()

@@ -8,10 +8,13 @@ stage checks between units of work; hard cancel ends the process.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import atexit
 import contextlib
 import importlib
 import os
+import sys
 import multiprocessing as mp
 import traceback
 from collections.abc import Callable
@@ -48,7 +51,14 @@ def go_offline() -> None:
     set_offline(True)
     os.environ["TAURA_OFFLINE"] = "1"  # inherited by spawned workers
     if not _offline_stack._exit_callbacks:  # type: ignore[attr-defined]
-        _offline_stack.enter_context(offline_mode())
+        guard = _offline_stack.enter_context(offline_mode())
+
+        def report() -> None:
+            for a in guard.attempts:
+                print(f"taura: warning: offline mode blocked a network access: {a.kind} {a.target}",
+                      file=sys.stderr)
+
+        atexit.register(report)
 
 
 def _serve(conn: Connection) -> None:

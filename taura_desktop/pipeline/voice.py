@@ -22,7 +22,7 @@ from taura_desktop.errors import CancelledError, UsageError
 from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WorkerMsg
 from taura_desktop.pipeline.engines import model_store, tts_engine
 
-BATCH = 16
+BATCH = 4  # segments per result message: progress and cancel granularity
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,3 +193,20 @@ class JobsPanel(QWidget):
         if kind != "finished":
             self._queue.clear()  # later stages depend on this one
         QTimer.singleShot(0, self._start_next)
+
+
+def stage_options(stage: str, **kw: Any) -> Any:
+    """The typed options object of a pipeline stage (keyword names as in the stage's dataclass)."""
+    if stage == "transcribe":
+        from taura_desktop.pipeline.transcribe import TranscribeOptions
+
+        return TranscribeOptions(**kw)
+    if stage == "translate":
+        from taura_desktop.pipeline.translate import TranslateOptions
+
+        return TranslateOptions(**kw)
+    if stage == "voice":
+        from taura_desktop.pipeline.voice import VoiceOptions
+
+        return VoiceOptions(**kw)
+    raise TauraError(f"unknown stage {stage!r}")

@@ -43,7 +43,13 @@ from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.model import Status
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
-from taura_desktop.ui.jobs_panel import JobsPanel, StageRequest, known_stages, pipeline_available
+from taura_desktop.ui.jobs_panel import (
+    JobsPanel,
+    StageRequest,
+    known_stages,
+    pipeline_available,
+    stage_options,
+)
 from taura_desktop.ui.new_project import VIDEO_FILTER, NewProjectDialog, NewProjectSpec
 from taura_desktop.ui.player import Player
 from taura_desktop.ui.segment_model import (
@@ -532,11 +538,32 @@ class MainWindow(QMainWindow):
             self.show_banner(str(exc))
             return False
         self.set_project(project)
-        for stage in spec.stages:
-            self.jobs.enqueue(StageRequest(stage, None, self.tr(stage.capitalize())))
+        self.queue_stages(spec)
+        return True
+
+    def queue_stages(self, spec: NewProjectSpec) -> None:
+        """Transcribe, translate (all targets) and voice (per target) as chosen in the dialog."""
+        try:
+            if "transcribe" in spec.stages:
+                self.jobs.enqueue(StageRequest("transcribe", stage_options("transcribe", language=spec.source_lang),
+                                               self.tr("Transcribe")))
+            if "translate" in spec.stages and spec.target_langs:
+                self.jobs.enqueue(StageRequest(
+                    "translate",
+                    stage_options("translate", langs=spec.target_langs, engine=spec.mt_engine or "auto"),
+                    self.tr("Translate"),
+                ))
+            if "voice" in spec.stages:
+                for lang in spec.target_langs:
+                    self.jobs.enqueue(StageRequest(
+                        "voice", stage_options("voice", lang=lang, engine=spec.tts_engine or None),
+                        self.tr("Voice {0}").format(lang),
+                    ))
+        except (TauraError, ImportError, TypeError) as exc:
+            self.show_banner(self.tr("Stages could not be queued: {0}").format(exc))
+            return
         if spec.stages:
             self.jobs_dock.show()
-        return True
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -908,12 +935,23 @@ class MainWindow(QMainWindow):
             self.show_message(self.tr("Select segments first."))
             return
         segs = [project.state.segments[s] for s in ids]
-        options: dict[str, Any] = {"segment_ids": ids, "force": True}
-        if stage == "transcribe":
-            options = {"start_ms": min(s.start_ms for s in segs), "end_ms": max(s.end_ms for s in segs),
-                       "segment_ids": ids}
-        elif self.current_lang():
-            options["langs"] = [self.current_lang()]
+        lang = self.current_lang()
+        try:
+            if stage == "transcribe":
+                options = stage_options(
+                    "transcribe", range_ms=(min(s.start_ms for s in segs), max(s.end_ms for s in segs))
+                )
+            elif lang is None:
+                self.show_message(self.tr("This project has no target language."))
+                return
+            elif stage == "translate":
+                options = stage_options("translate", langs=(lang,), force=True, segment_ids=tuple(ids),
+                                        engine=str(project.meta.settings.get("mt_engine", "auto")))
+            else:
+                options = stage_options("voice", lang=lang, segment_ids=tuple(ids))
+        except (TauraError, ImportError, TypeError) as exc:
+            self.show_message(str(exc))
+            return
         label = {"transcribe": self.tr("Re-transcribe"), "translate": self.tr("Re-translate"),
                  "voice": self.tr("Re-voice")}.get(stage, stage)
         self.jobs.enqueue(StageRequest(stage, options, f"{label} ({len(ids)})"))

@@ -230,6 +230,7 @@ class Player(QWidget):
         opts: dict[str, Any] = {"vo": vo, "keep_open": "yes", "hwdec": "auto-safe", "osc": "no",
                                 "input_default_bindings": "no", "input_vo_keyboard": "no",
                                 "idle": "yes", "hr_seek": "yes", "gpu_sw": "yes"}
+        ao = os.environ.get("TAURA_MPV_AO") or ao
         if ao:
             opts["ao"] = ao
         if vo != "null":

@@ -373,7 +373,7 @@ class Timeline(QWidget):
         self.set_ms_per_px(self._ms_per_px / factor, anchor_x)
 
     def zoom_to_fit(self) -> None:
-        self.set_view(0.0, self._total_ms() / self.content_width)
+        self.set_view(0.0, self._total_ms() * 1.02 / self.content_width)
 
     def ensure_visible(self, start_ms: int, end_ms: int | None = None, margin: float = 0.1) -> None:
         end_ms = start_ms if end_ms is None else end_ms

@@ -89,4 +89,5 @@ def dub_es() -> DubTrack:
 
 @pytest.fixture(scope="session")
 def dub_fr() -> DubTrack:
-    return DubTrack("fr", "Français", [PlacedClip(s, burst(freq=3000.0, sr=16000), 16000) for s in (2000, 9000)])
+    clip = burst(freq=3000.0, sr=16000)
+    return DubTrack("fr", "Français", [PlacedClip(s, clip, 16000) for s in (2000, 9000)])

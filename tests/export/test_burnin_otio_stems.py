@@ -102,7 +102,8 @@ def test_otio_round_trip(tmp_path: Path, source_mp4: Path) -> None:
 
 def test_stems(tmp_path: Path, source_mp4: Path, dub_es: DubTrack, dub_fr: DubTrack) -> None:
     stem = tmp_path / "bg.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anoisesrc=d=20:a=0.05", str(stem)], check=True)
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anoisesrc=d=20:a=0.05", str(stem)],
+                   check=True)
     out = tmp_path / "stems"
     out.mkdir()
     got = export_stems(out, video=source_mp4, dub_tracks=[dub_es, dub_fr],

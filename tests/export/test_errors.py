@@ -9,22 +9,23 @@ from taura_desktop.export import DubTrack, MixSettings, SubtitleTrack, atomic_ou
 
 
 def test_iso639() -> None:
-    assert [iso639_2(x) for x in ("es", "es-MX", "spa", "EN", "pt_BR", "zh")] == ["spa", "spa", "spa", "eng", "por", "chi"]
+    got = [iso639_2(x) for x in ("es", "es-MX", "spa", "EN", "pt_BR", "zh")]
+    assert got == ["spa", "spa", "spa", "eng", "por", "chi"]
     with pytest.raises(UsageError, match="not an ISO 639"):
         iso639_2("spanish")
 
 
 def test_master_bad_inputs(tmp_path: Path, source_mp4: Path, srt_file: Path, dub_es: DubTrack) -> None:
     s = MixSettings()
-    with pytest.raises(MediaError, match="missing.mp4"):
+    with pytest.raises(MediaError, match=r"missing\.mp4"):
         export_master(tmp_path / "missing.mp4", tmp_path / "o.mp4", [dub_es], [], s, original_lang="en")
     with pytest.raises(UsageError, match=r"must be \.mp4 or \.mkv"):
         export_master(source_mp4, tmp_path / "o.avi", [dub_es], [], s, original_lang="en")
-    with pytest.raises(UsageError, match="needs an .mkv master"):
+    with pytest.raises(UsageError, match=r"needs an \.mkv master"):
         export_master(source_mp4, tmp_path / "o.mp4", [dub_es], [], s, original_lang="en", audio_codec="opus")
     with pytest.raises(UsageError, match="audio codec 'mp3'"):
         export_master(source_mp4, tmp_path / "o.mkv", [dub_es], [], s, original_lang="en", audio_codec="mp3")
-    with pytest.raises(SubtitleError, match="nope.srt: subtitle file is missing"):
+    with pytest.raises(SubtitleError, match=r"nope\.srt: subtitle file is missing"):
         export_master(source_mp4, tmp_path / "o.mp4", [dub_es],
                       [SubtitleTrack("es", "es", tmp_path / "nope.srt")], s, original_lang="en")
     with pytest.raises(UsageError, match="language 'xx-yy-zz!'"):

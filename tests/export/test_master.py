@@ -16,7 +16,7 @@ from taura_desktop.export import (
     probe_streams,
 )
 
-from .conftest import CLIP_MS, CLIP_STARTS_MS, ebur128_lufs, decode_track
+from .conftest import CLIP_MS, CLIP_STARTS_MS, decode_track, ebur128_lufs
 
 
 def video_md5(path: Path) -> str:

@@ -85,7 +85,8 @@ def test_limiter_holds_ceiling_in_a_hot_mix(source_mp4: Path) -> None:
 
 def _tone_level(x: np.ndarray, freq: float) -> float:
     t = np.arange(len(x)) / SR
-    return float(np.hypot(np.mean(x * np.sin(2 * np.pi * freq * t)), np.mean(x * np.cos(2 * np.pi * freq * t))))
+    w = 2 * np.pi * freq * t
+    return float(np.hypot(np.mean(x * np.sin(w)), np.mean(x * np.cos(w))))
 
 
 def test_duck_lowers_original_under_clips(source_mp4: Path) -> None:
