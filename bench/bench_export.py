@@ -102,7 +102,7 @@ def main() -> None:
                     parts.append(AudioArrayClip(st, fps=SR).with_start(c.start_ms / 1000))
                 out = v.with_audio(CompositeAudioClip(parts))
                 out.write_videofile(str(tmp / "moviepy.mp4"), codec="libx264", audio_codec="aac",
-                                    logger=None)
+                                    temp_audiofile=str(tmp / "moviepy_audio.m4a"), logger=None)
                 v.close()
 
             mp = timed("moviepy 2.x: CompositeAudioClip + write_videofile", run_moviepy)

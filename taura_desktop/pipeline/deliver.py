@@ -185,9 +185,9 @@ def export(state: ProjectState, store: ProjectStore, o: ExportOptions,
     elif o.kind == "stems":
         from taura_desktop.export.stems import export_stems
 
-        paths = export_stems(out, video=video, dub_tracks=dub_tracks(state, store, langs), settings=settings,
+        stems = export_stems(out, video=video, dub_tracks=dub_tracks(state, store, langs), settings=settings,
                              duration_ms=media.duration_ms, progress=progress, cancel=cancelled)
-        outputs.extend(str(p) for p in paths.values())
+        outputs.extend(str(p) for p in stems.values())
     elif o.kind == "otio":
         outputs.extend(str(p) for p in _export_otio(state, store, out, langs, progress))
     for problem in problems:
@@ -207,14 +207,13 @@ def _export_otio(state: ProjectState, store: ProjectStore, out: Path, langs: Seq
     from taura_desktop.dub.cache import load_fitted
     from taura_desktop.export.otio_export import export_otio
     from taura_desktop.media.audio_io import write_wav
-    from taura_desktop.subtitles.io import Cue
 
     media = state.meta.media
     assert media is not None
     media_dir = out.with_name(out.stem + "_media")
     media_dir.mkdir(parents=True, exist_ok=True)
     dub: dict[str, list[tuple[int, int, Path, str]]] = {}
-    subs: dict[str, list[Cue]] = {}
+    subs: dict[str, list[tuple[int, int, str]]] = {}
     total = max(1, sum(1 for s in state.ordered() for lang in langs if s.translation(lang)))
     done = 0
     for lang in langs:
@@ -224,7 +223,7 @@ def _export_otio(state: ProjectState, store: ProjectStore, out: Path, langs: Seq
             tr = seg.translation(lang)
             if tr is None:
                 continue
-            cues.append(Cue(seg.start_ms, seg.end_ms, tr.text))
+            cues.append((seg.start_ms, seg.end_ms, tr.text))
             if tr.clip is not None:
                 sr, samples = load_fitted(store, tr.clip)
                 wav = media_dir / f"{lang}_{i:05d}_{seg.id}.wav"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from taura_desktop.core import edits
 from taura_desktop.core.model import Origin, Segment, Status, Translation, new_id, text_hash
@@ -18,6 +18,9 @@ from taura_desktop.errors import UsageError
 from taura_desktop.segmentation.profiles import Profile, get_profile
 from taura_desktop.segmentation.qc import QcInput, QcReport, check_cues
 from taura_desktop.subtitles.io import Cue, match_by_overlap, read_subtitles, write_subtitles
+
+if TYPE_CHECKING:
+    from taura_desktop.media.peaks import Peaks
 
 PROFILE_SETTING = "subtitle_profile"
 
@@ -169,3 +172,43 @@ def info(project: Project) -> dict[str, Any]:
         "speakers": [{"id": s.id, "name": s.name} for s in project.state.speakers.values()],
         "qc": qc,
     }
+
+
+def approve(project: Project, seg_ids: Sequence[str], lang: str) -> None:
+    """Approve translations and remember them in the user-wide translation memory."""
+    from taura_desktop.paths import memory_path
+    from taura_desktop.translation.memory import TranslationMemory
+
+    project.apply(edits.set_status(project.state, seg_ids, lang, Status.APPROVED))
+    src = project.meta.source_lang or ""
+    rows = []
+    for sid in seg_ids:
+        seg = project.segment(sid)
+        tr = seg.translation(lang)
+        if tr is not None and tr.text.strip() and seg.source_text.strip():
+            rows.append((src, lang, seg.source_text, tr.text))
+    if rows:
+        tm = TranslationMemory(memory_path())
+        try:
+            tm.add_many(rows)
+        finally:
+            tm.close()
+
+
+def waveform_peaks(project: Project, bucket_ms: int = 10) -> Peaks:
+    """The media's waveform peaks, computed once and cached inside the project file."""
+    from taura_desktop.media.peaks import Peaks, compute_peaks
+
+    media = project.meta.media
+    if media is None:
+        raise UsageError(f"{project.path}: the project has no media")
+    key = f"peaks:{media.head_sha1}:{media.size}:{bucket_ms}"
+    cached = project.store.get_cache(key)
+    if cached is not None:
+        try:
+            return Peaks.from_bytes(cached)
+        except ValueError:
+            pass  # damaged cache entry: compute again
+    peaks = compute_peaks(media.path, bucket_ms)
+    project.store.put_cache(key, peaks.to_bytes())
+    return peaks

@@ -95,6 +95,15 @@ def _memory(project: Project, lang: str, ids: list[str], opts: TranslateOptions)
     return [sid for sid in ids if sid not in hits]
 
 
+def glossary_entries(project: Project) -> tuple[GlossaryEntry, ...]:
+    """The user-wide glossary, overridden term by term by the project's own."""
+    from taura_desktop.paths import user_glossary_path
+    from taura_desktop.translation.glossary import Glossary
+
+    user = Glossary.load(user_glossary_path()).entries  # a missing file is an empty glossary
+    return Glossary([*user, *project.meta.glossary]).entries
+
+
 class TranslateStage:
     name = "translate"
 
@@ -132,7 +141,7 @@ class TranslateStage:
             )
         if not jobs:
             return None
-        return TaskSpec(self.name, TranslatePayload(src, tuple(jobs), project.meta.glossary, root))
+        return TaskSpec(self.name, TranslatePayload(src, tuple(jobs), glossary_entries(project), root))
 
     def apply(self, project: Project, item: TranslatedChunk) -> None:
         edit = edits.apply_engine_translations(

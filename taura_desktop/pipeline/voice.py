@@ -116,8 +116,8 @@ class VoiceStage:
         if not items:
             return None
         # fail fast (exit 4) on engines/voices that cannot be used, before any work starts
-        for spec in {(i.voice.engine, i.voice.voice) for i in items}:
-            tts_engine(spec[0], spec[1], root, options.xtts_license_accepted)
+        for engine_name, voice in {(i.voice.engine, i.voice.voice) for i in items}:
+            tts_engine(engine_name, voice, root, options.xtts_license_accepted)
         return TaskSpec(
             self.name,
             VoicePayload(

@@ -77,8 +77,12 @@ def create_app(argv: Sequence[str]) -> QApplication:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_in = list(sys.argv if argv is None else [sys.argv[0] if sys.argv else "taura-desktop", *argv])
-    parser = argparse.ArgumentParser(prog="taura-desktop", description="Taura Desktop video localization editor")
-    parser.add_argument("path", nargs="?", help="a .taura project to open, or a video to start a project from")
+    parser = argparse.ArgumentParser(
+        prog="taura-desktop", description="Taura Desktop video localization editor"
+    )
+    parser.add_argument(
+        "path", nargs="?", help="a .taura project to open, or a video to start a project from"
+    )
     parser.add_argument("--vo", help="mpv video output (default: gpu,x11; TAURA_MPV_VO also works)")
     parser.add_argument("--quit-after", type=int, default=0, metavar="MS", help=argparse.SUPPRESS)
     opts = parser.parse_args(args_in[1:])

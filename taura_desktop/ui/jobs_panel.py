@@ -79,6 +79,7 @@ class JobsPanel(QWidget):
         self.bar = QProgressBar(self)
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
+        self.bar.setTextVisible(False)
         self.cancel_button = QPushButton(self.tr("Cancel"), self)
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_all)
@@ -146,6 +147,7 @@ class JobsPanel(QWidget):
         self._session = session
         self.title.setText(self.tr("Running {0}…").format(self._label()))
         self.bar.setRange(0, 0)
+        self.bar.setTextVisible(True)
         self.stageStarted.emit(req.stage)
         self._handle(events)
         if self._session is not None:
@@ -188,6 +190,7 @@ class JobsPanel(QWidget):
         self._timer.stop()
         self.bar.setRange(0, 1)
         self.bar.setValue(1 if kind == "finished" else 0)
+        self.bar.setTextVisible(False)
         self.title.setText(self.tr("No jobs running."))
         self.stageFinished.emit(stage, kind)
         if kind != "finished":

@@ -50,7 +50,7 @@ from taura_desktop.ui.jobs_panel import (
     pipeline_available,
     stage_options,
 )
-from taura_desktop.ui.new_project import VIDEO_FILTER, NewProjectDialog, NewProjectSpec
+from taura_desktop.ui.new_project import NewProjectDialog, NewProjectSpec
 from taura_desktop.ui.player import Player
 from taura_desktop.ui.segment_model import (
     Col,
@@ -112,7 +112,9 @@ class PreferencesDialog(QDialog):
         form.addRow(self.tr("Snap distance"), self.snap)
         form.addRow(self.tr("Minimum gap between segments"), self.gap)
         form.addRow(self.tr("Theme"), self.theme)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -188,7 +190,11 @@ class MainWindow(QMainWindow):
         self.find_edit.setPlaceholderText(self.tr("Find…"))
         self.find_edit.setClearButtonEnabled(True)
         self.find_field = QComboBox(self)
-        for value, label in (("both", "Source + translation"), ("source", "Source"), ("translation", "Translation")):
+        for value, label in (
+            ("both", "Source + translation"),
+            ("source", "Source"),
+            ("translation", "Translation"),
+        ):
             self.find_field.addItem(self.tr(label), value)
         self.replace_edit = QLineEdit(self)
         self.replace_edit.setPlaceholderText(self.tr("Replace with…"))
@@ -265,7 +271,9 @@ class MainWindow(QMainWindow):
         self.timeline.editFailed.connect(self.show_message)
         self.player.positionChanged.connect(self._position)
         self.player.errorOccurred.connect(self.show_message)
-        self.player.overlayModeChanged.connect(lambda _m: self._update_overlay(self.player.position_ms, force=True))
+        self.player.overlayModeChanged.connect(
+            lambda _m: self._update_overlay(self.player.position_ms, force=True)
+        )
         self.player.loop_button.toggled.connect(self._loop_toggled)
         self.table.selectionModel().selectionChanged.connect(self._table_selection)
 
@@ -278,8 +286,17 @@ class MainWindow(QMainWindow):
     def _setup_header(self) -> None:
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        widths = {Col.INDEX: 48, Col.START: 96, Col.END: 96, Col.DURATION: 64, Col.SPEAKER: 90,
-                  Col.CPS: 48, Col.FIT: 92, Col.QC: 110, Col.STATUS: 92}
+        widths = {
+            Col.INDEX: 48,
+            Col.START: 96,
+            Col.END: 96,
+            Col.DURATION: 64,
+            Col.SPEAKER: 90,
+            Col.CPS: 48,
+            Col.FIT: 92,
+            Col.QC: 110,
+            Col.STATUS: 92,
+        }
         for col, w in widths.items():
             self.table.setColumnWidth(col, w)
         hh.setSectionResizeMode(Col.SOURCE, QHeaderView.ResizeMode.Stretch)
@@ -324,8 +341,13 @@ class MainWindow(QMainWindow):
         self.a_open = self._act(f, self.tr("&Open…"), self.open_dialog, SK.Open)
         self.recent_menu = f.addMenu(self.tr("Open &recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.a_save_as = self._act(f, self.tr("Save a &copy as…"), self.save_as, SK.SaveAs,
-                                   self.tr("Every edit is saved as you work; this writes a copy"))
+        self.a_save_as = self._act(
+            f,
+            self.tr("Save a &copy as…"),
+            self.save_as,
+            SK.SaveAs,
+            self.tr("Every edit is saved as you work; this writes a copy"),
+        )
         self.a_close = self._act(f, self.tr("&Close project"), self.close_project, SK.Close)
         f.addSeparator()
         self.a_quit = self._act(f, self.tr("&Quit"), self.close, SK.Quit)
@@ -356,14 +378,22 @@ class MainWindow(QMainWindow):
         self.speaker_menu = s.addMenu(self.tr("Assign spea&ker"))
         self.speaker_menu.aboutToShow.connect(self._fill_speakers_menu)
         s.addSeparator()
-        self.a_retranscribe = self._act(s, self.tr("Re-&transcribe range"), lambda: self.run_on_selection("transcribe"))
-        self.a_retranslate = self._act(s, self.tr("Re-t&ranslate"), lambda: self.run_on_selection("translate"))
+        self.a_retranscribe = self._act(
+            s, self.tr("Re-&transcribe range"), lambda: self.run_on_selection("transcribe")
+        )
+        self.a_retranslate = self._act(
+            s, self.tr("Re-t&ranslate"), lambda: self.run_on_selection("translate")
+        )
         self.a_revoice = self._act(s, self.tr("Re-&voice"), lambda: self.run_on_selection("voice"))
 
         p = mb.addMenu(self.tr("&Playback"))
         self.a_play = self._act(p, self.tr("&Play / pause"), self.player.toggle_pause, "Space")
-        self.a_play_seg = self._act(p, self.tr("Play &segment (original)"), lambda: self.play_segment("original"), "P")
-        self.a_play_dub = self._act(p, self.tr("Play segment (&dub)"), lambda: self.play_segment("dub"), "Shift+P")
+        self.a_play_seg = self._act(
+            p, self.tr("Play &segment (original)"), lambda: self.play_segment("original"), "P"
+        )
+        self.a_play_dub = self._act(
+            p, self.tr("Play segment (&dub)"), lambda: self.play_segment("dub"), "Shift+P"
+        )
         self.a_loop = self._act(p, self.tr("&Loop segment"), self.toggle_loop, "Ctrl+L")
         p.addSeparator()
         self._act(p, self.tr("Shuttle back (J)"), lambda: self.player.shuttle("j"), "J")
@@ -383,12 +413,29 @@ class MainWindow(QMainWindow):
         v.addAction(self.jobs_dock.toggleViewAction())
 
         self.project_actions = [
-            self.a_save_as, self.a_close, self.a_find, self.a_find_next, self.a_replace, self.a_next,
-            self.a_prev, self.a_edit_tr, self.a_edit_src, self.a_approve, self.a_review, self.a_split,
-            self.a_merge, self.a_delete, self.a_play_seg, self.a_play_dub, self.a_loop,
+            self.a_save_as,
+            self.a_close,
+            self.a_find,
+            self.a_find_next,
+            self.a_replace,
+            self.a_next,
+            self.a_prev,
+            self.a_edit_tr,
+            self.a_edit_src,
+            self.a_approve,
+            self.a_review,
+            self.a_split,
+            self.a_merge,
+            self.a_delete,
+            self.a_play_seg,
+            self.a_play_dub,
+            self.a_loop,
         ]
-        self.stage_actions = {"transcribe": self.a_retranscribe, "translate": self.a_retranslate,
-                              "voice": self.a_revoice}
+        self.stage_actions = {
+            "transcribe": self.a_retranscribe,
+            "translate": self.a_retranslate,
+            "voice": self.a_revoice,
+        }
 
     def _update_actions(self) -> None:
         have = self.project is not None
@@ -397,8 +444,12 @@ class MainWindow(QMainWindow):
         p = self.project
         self.a_undo.setEnabled(bool(p and p.can_undo))
         self.a_redo.setEnabled(bool(p and p.can_redo))
-        self.a_undo.setText(self.tr("&Undo {0}").format(p.undo_text) if p and p.undo_text else self.tr("&Undo"))
-        self.a_redo.setText(self.tr("&Redo {0}").format(p.redo_text) if p and p.redo_text else self.tr("&Redo"))
+        self.a_undo.setText(
+            self.tr("&Undo {0}").format(p.undo_text) if p and p.undo_text else self.tr("&Undo")
+        )
+        self.a_redo.setText(
+            self.tr("&Redo {0}").format(p.redo_text) if p and p.redo_text else self.tr("&Redo")
+        )
         reason = pipeline_available()
         stages = set(known_stages()) if reason is None else set()
         for name, action in self.stage_actions.items():
@@ -421,7 +472,9 @@ class MainWindow(QMainWindow):
         self.banner_close.hide()
 
     def _show_empty(self) -> None:
-        self.statusBar().showMessage(self.tr("Open a project (Ctrl+O) or start a new one from a video (Ctrl+N)."))
+        self.statusBar().showMessage(
+            self.tr("Open a project (Ctrl+O) or start a new one from a video (Ctrl+N).")
+        )
 
     # -- project lifecycle ---------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -498,8 +551,9 @@ class MainWindow(QMainWindow):
     def save_as(self) -> None:
         if self.project is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save a copy as"), str(self.project.path.parent),
-                                              self.tr(PROJECT_FILTER))
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save a copy as"), str(self.project.path.parent), self.tr(PROJECT_FILTER)
+        )
         if not path:
             return
         try:
@@ -528,8 +582,13 @@ class MainWindow(QMainWindow):
             from taura_desktop.media.probe import fingerprint
 
             media = fingerprint(spec.media)
-            project = Project.create(spec.project, media=media, source_lang=spec.source_lang,
-                                     target_langs=spec.target_langs, overwrite=False)
+            project = Project.create(
+                spec.project,
+                media=media,
+                source_lang=spec.source_lang,
+                target_langs=spec.target_langs,
+                overwrite=False,
+            )
             if spec.mt_engine:
                 project.apply(edits.set_setting(project.state, "mt_engine", spec.mt_engine), undoable=False)
             if spec.tts_engine:
@@ -545,20 +604,30 @@ class MainWindow(QMainWindow):
         """Transcribe, translate (all targets) and voice (per target) as chosen in the dialog."""
         try:
             if "transcribe" in spec.stages:
-                self.jobs.enqueue(StageRequest("transcribe", stage_options("transcribe", language=spec.source_lang),
-                                               self.tr("Transcribe")))
+                self.jobs.enqueue(
+                    StageRequest(
+                        "transcribe",
+                        stage_options("transcribe", language=spec.source_lang),
+                        self.tr("Transcribe"),
+                    )
+                )
             if "translate" in spec.stages and spec.target_langs:
-                self.jobs.enqueue(StageRequest(
-                    "translate",
-                    stage_options("translate", langs=spec.target_langs, engine=spec.mt_engine or "auto"),
-                    self.tr("Translate"),
-                ))
+                self.jobs.enqueue(
+                    StageRequest(
+                        "translate",
+                        stage_options("translate", langs=spec.target_langs, engine=spec.mt_engine or "auto"),
+                        self.tr("Translate"),
+                    )
+                )
             if "voice" in spec.stages:
                 for lang in spec.target_langs:
-                    self.jobs.enqueue(StageRequest(
-                        "voice", stage_options("voice", lang=lang, engine=spec.tts_engine or None),
-                        self.tr("Voice {0}").format(lang),
-                    ))
+                    self.jobs.enqueue(
+                        StageRequest(
+                            "voice",
+                            stage_options("voice", lang=lang, engine=spec.tts_engine or None),
+                            self.tr("Voice {0}").format(lang),
+                        )
+                    )
         except (TauraError, ImportError, TypeError) as exc:
             self.show_banner(self.tr("Stages could not be queued: {0}").format(exc))
             return
@@ -687,8 +756,14 @@ class MainWindow(QMainWindow):
         if self.project is None or self.model is None:
             return
         current = self.selected_ids()
-        sid = find_next(self.project, self.model.ids(), self.find_edit.text(), lang=self.current_lang(),
-                        field=str(self.find_field.currentData()), after=current[0] if current else None)
+        sid = find_next(
+            self.project,
+            self.model.ids(),
+            self.find_edit.text(),
+            lang=self.current_lang(),
+            field=str(self.find_field.currentData()),
+            after=current[0] if current else None,
+        )
         if sid is None:
             self.show_message(self.tr("Not found: {0}").format(self.find_edit.text()))
             return
@@ -705,7 +780,9 @@ class MainWindow(QMainWindow):
         if field == "both":
             field = "translation"
         try:
-            edit = replace_all(self.project, needle, self.replace_edit.text(), lang=self.current_lang(), field=field)
+            edit = replace_all(
+                self.project, needle, self.replace_edit.text(), lang=self.current_lang(), field=field
+            )
             n = len(edit.segments)
             self.project.apply(edit)
         except TauraError as exc:
@@ -740,22 +817,26 @@ class MainWindow(QMainWindow):
         sel = QItemSelection()
         rows = sorted(r for r in (self.proxy.proxy_row_of(s) for s in ids) if r >= 0)
         last_col = self.proxy.columnCount() - 1
-        start = prev = None
-        for r in rows + [None]:  # type: ignore[list-item]
-            if start is not None and (r is None or r != prev + 1):  # type: ignore[operator]
-                sel.select(self.proxy.index(start, 0), self.proxy.index(prev, last_col))  # type: ignore[arg-type]
-                start = None
-            if r is not None and start is None:
-                start = r
-            prev = r
+        runs: list[list[int]] = []
+        for r in rows:
+            if runs and r == runs[-1][1] + 1:
+                runs[-1][1] = r
+            else:
+                runs.append([r, r])
+        for first, last in runs:
+            sel.select(self.proxy.index(first, 0), self.proxy.index(last, last_col))
         self._syncing = True
         try:
             sm = self.table.selectionModel()
             sm.select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect)
             if rows:
-                sm.setCurrentIndex(self.proxy.index(rows[0], Col.TRANSLATION), QItemSelectionModel.SelectionFlag.NoUpdate)
+                sm.setCurrentIndex(
+                    self.proxy.index(rows[0], Col.TRANSLATION), QItemSelectionModel.SelectionFlag.NoUpdate
+                )
                 if scroll:
-                    self.table.scrollTo(self.proxy.index(rows[0], 0), QAbstractItemView.ScrollHint.EnsureVisible)
+                    self.table.scrollTo(
+                        self.proxy.index(rows[0], 0), QAbstractItemView.ScrollHint.EnsureVisible
+                    )
         finally:
             self._syncing = False
 
@@ -778,7 +859,11 @@ class MainWindow(QMainWindow):
         if row < 0 and self.project is not None:
             # nothing selected: start from the segment at the playhead
             idx = self.project.state.index_at_time(self.player.position_ms)
-            row = self.proxy.proxy_row_of(self.project.state.at(idx).id) - delta if len(self.project.state) else -1
+            row = (
+                self.proxy.proxy_row_of(self.project.state.at(idx).id) - delta
+                if len(self.project.state)
+                else -1
+            )
         row = max(0, min(self.proxy.rowCount() - 1, row + delta))
         self.select_segments([self.proxy.id_at(row)])
 
@@ -891,12 +976,13 @@ class MainWindow(QMainWindow):
         self._edit_column(Col.SOURCE)
 
     def _set_status(self, status: Status) -> bool:
-        ids = self.selected_ids() or ([self.current_id()] if self.current_id() else [])
+        current = self.current_id()
+        ids = self.selected_ids() or ([current] if current else [])
         lang = self.current_lang()
         project = self.project
         if not ids or lang is None or project is None:
             return False
-        return self._apply(lambda: edits.set_status(project.state, ids, lang, status))  # type: ignore[arg-type]
+        return self._apply(lambda: edits.set_status(project.state, ids, lang, status))
 
     def approve(self) -> None:
         if self._set_status(Status.APPROVED):
@@ -925,7 +1011,9 @@ class MainWindow(QMainWindow):
             a = self.speaker_menu.addAction(sp.name)
             a.triggered.connect(lambda _c=False, sid=sp.id: self.assign_speaker(sid))
         self.speaker_menu.addSeparator()
-        self.speaker_menu.addAction(self.tr("No speaker")).triggered.connect(lambda: self.assign_speaker(None))
+        self.speaker_menu.addAction(self.tr("No speaker")).triggered.connect(
+            lambda: self.assign_speaker(None)
+        )
 
     def run_on_selection(self, stage: str) -> None:
         """Queue ``stage`` for the selected segments (or their time range for transcription)."""
@@ -945,26 +1033,46 @@ class MainWindow(QMainWindow):
                 self.show_message(self.tr("This project has no target language."))
                 return
             elif stage == "translate":
-                options = stage_options("translate", langs=(lang,), force=True, segment_ids=tuple(ids),
-                                        engine=str(project.meta.settings.get("mt_engine", "auto")))
+                options = stage_options(
+                    "translate",
+                    langs=(lang,),
+                    force=True,
+                    segment_ids=tuple(ids),
+                    engine=str(project.meta.settings.get("mt_engine", "auto")),
+                )
             else:
                 options = stage_options("voice", lang=lang, segment_ids=tuple(ids))
         except (TauraError, ImportError, TypeError) as exc:
             self.show_message(str(exc))
             return
-        label = {"transcribe": self.tr("Re-transcribe"), "translate": self.tr("Re-translate"),
-                 "voice": self.tr("Re-voice")}.get(stage, stage)
+        label = {
+            "transcribe": self.tr("Re-transcribe"),
+            "translate": self.tr("Re-translate"),
+            "voice": self.tr("Re-voice"),
+        }.get(stage, stage)
         self.jobs.enqueue(StageRequest(stage, options, f"{label} ({len(ids)})"))
         self.jobs_dock.show()
 
     def _table_menu(self, pos: Any) -> None:
         menu = QMenu(self)
-        for a in (self.a_play_seg, self.a_play_dub, None, self.a_approve, self.a_review, None, self.a_split,
-                  self.a_merge, self.a_delete, None, self.a_retranscribe, self.a_retranslate, self.a_revoice):
+        for a in (
+            self.a_play_seg,
+            self.a_play_dub,
+            None,
+            self.a_approve,
+            self.a_review,
+            None,
+            self.a_split,
+            self.a_merge,
+            self.a_delete,
+            None,
+            self.a_retranscribe,
+            self.a_retranslate,
+            self.a_revoice,
+        ):
             if a is None:
                 menu.addSeparator()
             else:
                 menu.addAction(a)
         menu.addMenu(self.speaker_menu)
         menu.popup(self.table.viewport().mapToGlobal(pos))
-

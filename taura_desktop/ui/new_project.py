@@ -27,10 +27,24 @@ from PySide6.QtWidgets import (
 from taura_desktop.ui.jobs_panel import known_stages, pipeline_available
 
 LANGS = (
-    ("en", "English"), ("es", "Spanish"), ("fr", "French"), ("de", "German"), ("it", "Italian"),
-    ("pt", "Portuguese"), ("ca", "Catalan"), ("nl", "Dutch"), ("pl", "Polish"), ("ru", "Russian"),
-    ("uk", "Ukrainian"), ("tr", "Turkish"), ("ar", "Arabic"), ("hi", "Hindi"), ("ja", "Japanese"),
-    ("ko", "Korean"), ("zh", "Chinese"), ("eo", "Esperanto"),
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("fr", "French"),
+    ("de", "German"),
+    ("it", "Italian"),
+    ("pt", "Portuguese"),
+    ("ca", "Catalan"),
+    ("nl", "Dutch"),
+    ("pl", "Polish"),
+    ("ru", "Russian"),
+    ("uk", "Ukrainian"),
+    ("tr", "Turkish"),
+    ("ar", "Arabic"),
+    ("hi", "Hindi"),
+    ("ja", "Japanese"),
+    ("ko", "Korean"),
+    ("zh", "Chinese"),
+    ("eo", "Esperanto"),
 )
 VIDEO_FILTER = "Media (*.mp4 *.mkv *.mov *.webm *.avi *.m4v *.mp3 *.wav *.flac *.ogg *.m4a);;All files (*)"
 STAGES = (("transcribe", "Transcribe"), ("translate", "Translate"), ("voice", "Voice (dub)"))
@@ -143,13 +157,13 @@ class NewProjectDialog(QDialog):
             self.project_edit.setText(str(Path(text).with_suffix(".taura")))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
 
-    def dragEnterEvent(self, event: object) -> None:  # type: ignore[override]
+    def dragEnterEvent(self, event: object) -> None:
         from PySide6.QtGui import QDragEnterEvent
 
         if isinstance(event, QDragEnterEvent) and event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: object) -> None:  # type: ignore[override]
+    def dropEvent(self, event: object) -> None:
         from PySide6.QtGui import QDropEvent
 
         if isinstance(event, QDropEvent) and event.mimeData().hasUrls():

@@ -10,6 +10,7 @@ is a harmless no-op, so the editor still opens.
 
 from __future__ import annotations
 
+import contextlib
 import locale
 import os
 from pathlib import Path
@@ -38,10 +39,8 @@ SHUTTLE = (1.0, 1.5, 2.0, 4.0)
 def load_mpv() -> tuple[Any, str | None]:
     """Import python-mpv (QApplication must exist first). Returns ``(module, None)`` or
     ``(None, one-line reason)``."""
-    try:
+    with contextlib.suppress(locale.Error):
         locale.setlocale(locale.LC_NUMERIC, "C")  # libmpv refuses to start otherwise
-    except locale.Error:
-        pass
     try:
         import mpv
     except (ImportError, OSError, AttributeError) as exc:
@@ -132,7 +131,9 @@ class Player(QWidget):
             self.speed_box.addItem(f"{s:g}×", s)
         self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
         self.speed_box.setToolTip(self.tr("Playback speed"))
-        self.speed_box.currentIndexChanged.connect(lambda _i: self.set_speed(float(self.speed_box.currentData())))
+        self.speed_box.currentIndexChanged.connect(
+            lambda _i: self.set_speed(float(self.speed_box.currentData()))
+        )
         self.overlay_box = QComboBox(self)
         self.overlay_box.addItem(self.tr("No text"), "off")
         self.overlay_box.addItem(self.tr("Source text"), "source")
@@ -146,7 +147,9 @@ class Player(QWidget):
         self.audio_box.addItem(self.tr("Original audio"), "original")
         self.audio_box.addItem(self.tr("Dub"), "dub")
         self.audio_box.setToolTip(self.tr("Audio to hear"))
-        self.audio_box.currentIndexChanged.connect(lambda _i: self.set_audio_mode(str(self.audio_box.currentData())))
+        self.audio_box.currentIndexChanged.connect(
+            lambda _i: self.set_audio_mode(str(self.audio_box.currentData()))
+        )
         self.loop_button = QToolButton(self)
         self.loop_button.setText(self.tr("Loop"))
         self.loop_button.setCheckable(True)
@@ -227,9 +230,17 @@ class Player(QWidget):
         if self._module is None:
             return False
         vo, ao = self._default_vo()
-        opts: dict[str, Any] = {"vo": vo, "keep_open": "yes", "hwdec": "auto-safe", "osc": "no",
-                                "input_default_bindings": "no", "input_vo_keyboard": "no",
-                                "idle": "yes", "hr_seek": "yes", "gpu_sw": "yes"}
+        opts: dict[str, Any] = {
+            "vo": vo,
+            "keep_open": "yes",
+            "hwdec": "auto-safe",
+            "osc": "no",
+            "input_default_bindings": "no",
+            "input_vo_keyboard": "no",
+            "idle": "yes",
+            "hr_seek": "yes",
+            "gpu_sw": "yes",
+        }
         ao = os.environ.get("TAURA_MPV_AO") or ao
         if ao:
             opts["ao"] = ao
@@ -239,13 +250,17 @@ class Player(QWidget):
         try:
             self._mpv = self._module.MPV(**opts)
         except Exception as exc:  # libmpv present but unusable (no display, bad option)
-            self._unavailable = f"Video playback is unavailable: mpv could not start ({str(exc).splitlines()[0]})."
+            self._unavailable = (
+                f"Video playback is unavailable: mpv could not start ({str(exc).splitlines()[0]})."
+            )
             self._show_message(self._unavailable)
             self.errorOccurred.emit(self._unavailable)
             return False
         b = self._bridge
         self._mpv.observe_property("time-pos", lambda _n, v: b.time.emit(float(v)) if v is not None else None)
-        self._mpv.observe_property("duration", lambda _n, v: b.duration.emit(float(v)) if v is not None else None)
+        self._mpv.observe_property(
+            "duration", lambda _n, v: b.duration.emit(float(v)) if v is not None else None
+        )
         self._mpv.observe_property("pause", lambda _n, v: b.paused.emit(bool(v)))
         self._mpv.observe_property("eof-reached", lambda _n, v: b.eof.emit(bool(v)))
         self._mpv.event_callback("file-loaded")(lambda _e: b.loaded.emit())
@@ -285,7 +300,7 @@ class Player(QWidget):
         self.fileLoaded.emit()
 
     def _on_time(self, seconds: float) -> None:
-        ms = int(round(seconds * 1000))
+        ms = round(seconds * 1000)
         self._position_ms = ms
         self.time_label.setText(f"{format_ms(ms)} / {format_ms(self._duration_ms)}")
         if self._loop is not None and not self._paused and ms >= self._loop[1]:
@@ -293,7 +308,7 @@ class Player(QWidget):
         self.positionChanged.emit(ms)
 
     def _on_duration(self, seconds: float) -> None:
-        self._duration_ms = int(round(seconds * 1000))
+        self._duration_ms = round(seconds * 1000)
         self.durationChanged.emit(self._duration_ms)
 
     def _on_paused(self, paused: bool) -> None:
@@ -393,8 +408,16 @@ class Player(QWidget):
         text = self._overlay_text if self._overlay_mode != "off" else ""
         data = "{\\an2\\fs42\\bord2.5\\shad0}" + _ass_escape(text) if text else ""
         try:
-            self._mpv.command("osd-overlay", id=1, format="ass-events" if text else "none", data=data,
-                              res_x=0, res_y=720, z=0, hidden=False)
+            self._mpv.command(
+                "osd-overlay",
+                id=1,
+                format="ass-events" if text else "none",
+                data=data,
+                res_x=0,
+                res_y=720,
+                z=0,
+                hidden=False,
+            )
         except Exception as exc:
             self.errorOccurred.emit(f"overlay failed: {exc}")
 

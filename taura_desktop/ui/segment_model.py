@@ -123,7 +123,11 @@ class SegmentTableModel(QAbstractTableModel):
     def __init__(self, project: Project, lang: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project = project
-        self._lang = lang if lang is not None else (project.meta.target_langs[0] if project.meta.target_langs else None)
+        self._lang = (
+            lang
+            if lang is not None
+            else (project.meta.target_langs[0] if project.meta.target_langs else None)
+        )
         self._ids: list[str] = project.state.ids()
         self._rows: dict[str, int] | None = None
         self._qc_cache: dict[str, tuple[object, tuple[str, ...]]] = {}
@@ -167,7 +171,9 @@ class SegmentTableModel(QAbstractTableModel):
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(Col)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
         col = Col(section)
@@ -220,7 +226,11 @@ class SegmentTableModel(QAbstractTableModel):
                 return QBrush(QColor(210, 50, 50))
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (
-            Col.INDEX, Col.START, Col.END, Col.DURATION, Col.CPS,
+            Col.INDEX,
+            Col.START,
+            Col.END,
+            Col.DURATION,
+            Col.CPS,
         ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -348,7 +358,8 @@ class SegmentTableModel(QAbstractTableModel):
                 prev, nxt = state.neighbours(seg.id)
                 if prev is not None and start < prev.end_ms:
                     raise edits.EditError(
-                        f"start {format_ms(start)} overlaps the previous segment (ends {format_ms(prev.end_ms)})"
+                        f"start {format_ms(start)} overlaps the previous segment "
+                        f"(ends {format_ms(prev.end_ms)})"
                     )
                 if nxt is not None and end > nxt.start_ms:
                     raise edits.EditError(

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings
 class Pref(Enum):
     """Each key with its default value; the default's type is the stored type."""
 
-    RECENT_PROJECTS = ("recent/projects", [])
+    RECENT_PROJECTS = ("recent/projects", list[str]())
     LAST_DIR = ("recent/last_dir", "")
     WINDOW_GEOMETRY = ("window/geometry", b"")
     WINDOW_STATE = ("window/state", b"")
@@ -42,7 +42,7 @@ class Settings:
 
     def get(self, pref: Pref) -> Any:
         default = pref.default
-        raw = self._s.value(pref.key, default)
+        raw: Any = self._s.value(pref.key, default)
         if raw is None:
             return default
         if isinstance(default, bool):

@@ -84,8 +84,12 @@ class Track:
 _TR_NONE, _TR_DRAFT, _TR_REVIEW, _TR_APPROVED = 0, 1, 2, 3
 _TR_CODE = {Status.DRAFT: _TR_DRAFT, Status.NEEDS_REVIEW: _TR_REVIEW, Status.APPROVED: _TR_APPROVED}
 _V_NONE, _V_OK, _V_EXT, _V_STRETCH, _V_OVER = 0, 1, 2, 3, 4
-_V_CODE = {FitStatus.OK: _V_OK, FitStatus.EXTENDED: _V_EXT, FitStatus.STRETCHED: _V_STRETCH,
-           FitStatus.OVERFLOW: _V_OVER}
+_V_CODE = {
+    FitStatus.OK: _V_OK,
+    FitStatus.EXTENDED: _V_EXT,
+    FitStatus.STRETCHED: _V_STRETCH,
+    FitStatus.OVERFLOW: _V_OVER,
+}
 
 SRC_COLOR = QColor(70, 120, 200)
 TR_COLORS = {
@@ -271,7 +275,9 @@ class Timeline(QWidget):
         tracks.append(Track(TrackKind.WAVE, None, y, WAVE_H, self.tr("Audio")))
         y += WAVE_H
         src = self._project.meta.source_lang if self._project else None
-        tracks.append(Track(TrackKind.SOURCE, None, y, SOURCE_H, self.tr("Source") + (f" ({src})" if src else "")))
+        tracks.append(
+            Track(TrackKind.SOURCE, None, y, SOURCE_H, self.tr("Source") + (f" ({src})" if src else ""))
+        )
         y += SOURCE_H
         langs = self._project.meta.target_langs if self._project else ()
         for lang in langs:
@@ -301,7 +307,9 @@ class Timeline(QWidget):
         return QSize(200, self._content_h + SCROLL_H)
 
     def _place_scrollbar(self) -> None:
-        self._scroll.setGeometry(HEADER_W, self.height() - SCROLL_H, max(0, self.width() - HEADER_W), SCROLL_H)
+        self._scroll.setGeometry(
+            HEADER_W, self.height() - SCROLL_H, max(0, self.width() - HEADER_W), SCROLL_H
+        )
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._place_scrollbar()
@@ -400,8 +408,10 @@ class Timeline(QWidget):
         old_x = self.x_for_ms(self._playhead_ms)
         self._playhead_ms = ms
         span = self.content_width * self._ms_per_px
-        if (self._follow if follow is None else follow) and self._drag is None and not (
-            self._offset_ms <= ms <= self._offset_ms + span
+        if (
+            (self._follow if follow is None else follow)
+            and self._drag is None
+            and not (self._offset_ms <= ms <= self._offset_ms + span)
         ):
             self.set_view(ms - span * 0.1)
             return
@@ -504,8 +514,10 @@ class Timeline(QWidget):
             seg = cache.segs[j]
             for edge_ms, mode in ((seg.start_ms, "start"), (seg.end_ms, "end")):
                 d = abs(self.x_for_ms(edge_ms) - x)
-                if d <= EDGE_PX and (seg.end_ms - seg.start_ms) / self._ms_per_px > 2 * EDGE_PX and (
-                    best is None or d < best[0]
+                if (
+                    d <= EDGE_PX
+                    and (seg.end_ms - seg.start_ms) / self._ms_per_px > 2 * EDGE_PX
+                    and (best is None or d < best[0])
                 ):
                     best = (d, seg.id, mode)  # type: ignore[assignment]
         if best is not None:
@@ -531,7 +543,9 @@ class Timeline(QWidget):
             return
         seg_id, mode = self._hit(x)
         if seg_id is None:
-            if not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
+            if not event.modifiers() & (
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+            ):
                 self._select([], emit=True)
             self._drag = _Drag("seek", None, x, ms, 0)
             self._seek_to(ms)
@@ -598,9 +612,14 @@ class Timeline(QWidget):
             self._drag = None
             return
         target = ms - drag.grab_ms
+        mode: timing.Edge = "move" if drag.mode == "move" else ("start" if drag.mode == "start" else "end")
         try:
             drag.preview = timing.retime(
-                self._project.state, drag.seg_id, drag.mode, target, **self._retime_options()  # type: ignore[arg-type]
+                self._project.state,
+                drag.seg_id,
+                mode,
+                target,
+                **self._retime_options(),  # type: ignore[arg-type]
             )
         except TauraError as exc:
             self.editFailed.emit(str(exc))
@@ -653,7 +672,10 @@ class Timeline(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
-        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal) and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        if (
+            key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
             self.zoom(1.5)
         elif key == Qt.Key.Key_Minus and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.zoom(1 / 1.5)
@@ -756,7 +778,9 @@ class Timeline(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(QRectF(x0, track.y + 2, max(1.0, x1 - x0), track.h - 4))
         p.setPen(QPen(SEL_COLOR, 1))
-        p.drawText(QPointF(x0 + 2, RULER_H + 12), f"{format_ms(a, hours=False)} – {format_ms(b, hours=False)}")
+        p.drawText(
+            QPointF(x0 + 2, RULER_H + 12), f"{format_ms(a, hours=False)} – {format_ms(b, hours=False)}"
+        )
 
     # segments
     def _paint_segments(
@@ -779,7 +803,9 @@ class Timeline(QWidget):
                 x0, x1 = self.x_for_ms(seg.start_ms), self.x_for_ms(seg.end_ms)
                 p.drawRect(QRectF(x0, track.y + 1, max(2.0, x1 - x0), track.h - 2))
 
-    def _categories(self, track: Track, cache: _Cache, i0: int, i1: int) -> tuple[np.ndarray | None, dict[int, QColor]]:
+    def _categories(
+        self, track: Track, cache: _Cache, i0: int, i1: int
+    ) -> tuple[np.ndarray | None, dict[int, QColor]]:
         if track.kind is TrackKind.SOURCE:
             return None, {1: SRC_COLOR}
         if track.kind is TrackKind.TRANSLATION:
@@ -806,12 +832,15 @@ class Timeline(QWidget):
                 if not mask.any():
                     continue
                 a, b = xs0[mask], xs1[mask]
-            cover = np.bincount(a, minlength=width + 2)[: width + 2] - np.bincount(b, minlength=width + 2)[: width + 2]
+            cover = (
+                np.bincount(a, minlength=width + 2)[: width + 2]
+                - np.bincount(b, minlength=width + 2)[: width + 2]
+            )
             on = np.cumsum(cover)[: width + 1] > 0
             edges = np.flatnonzero(np.diff(np.concatenate(([False], on, [False])).astype(np.int8)))
             starts, stops = edges[0::2], edges[1::2]
             for s, e in zip(starts.tolist(), stops.tolist(), strict=False):
-                p.fillRect(HEADER_W + s, y, max(1, e - s), h, color)
+                p.fillRect(QRect(HEADER_W + s, y, max(1, e - s), h), color)
 
     def _paint_detail(
         self, p: QPainter, track: Track, cache: _Cache, i0: int, i1: int, stats: dict[str, int], dark: bool
@@ -861,12 +890,20 @@ class Timeline(QWidget):
                 p.fillRect(QRectF(x0, y + 2, min(cw, w) if code != _V_OVER else w, h - 4), color)
                 if clip is not None and clip.fit is not None and clip.fit.overrun_ms > 0:
                     over = clip.fit.overrun_ms / mspp
-                    p.fillRect(QRectF(x0 + w, y + 2, over, h - 4), QBrush(V_COLORS[_V_OVER], Qt.BrushStyle.BDiagPattern))
+                    p.fillRect(
+                        QRectF(x0 + w, y + 2, over, h - 4),
+                        QBrush(V_COLORS[_V_OVER], Qt.BrushStyle.BDiagPattern),
+                    )
                 elif cw > w:
-                    p.fillRect(QRectF(x0 + w, y + 2, cw - w, h - 4), QColor(color.red(), color.green(), color.blue(), 110))
+                    p.fillRect(
+                        QRectF(x0 + w, y + 2, cw - w, h - 4),
+                        QColor(color.red(), color.green(), color.blue(), 110),
+                    )
                 if w > 50 and clip is not None and clip.fit is not None and clip.fit.speed > 1.001:
                     p.setPen(txt_color)
-                    p.drawText(QRectF(x0 + 3, y, w - 4, h), Qt.AlignmentFlag.AlignVCenter, f"{clip.fit.speed:.2f}×")
+                    p.drawText(
+                        QRectF(x0 + 3, y, w - 4, h), Qt.AlignmentFlag.AlignVCenter, f"{clip.fit.speed:.2f}×"
+                    )
                 drawn += 1
                 continue
             p.fillRect(QRectF(x0, y, w, h), color)
@@ -938,8 +975,11 @@ class Timeline(QWidget):
         y_bot = mid - lo * half
         p = QPainter(pix)
         p.setPen(QPen(WAVE_COLOR, 1))
-        p.drawLines([QLineF(i + 0.5, float(a), i + 0.5, float(b) + 0.5)
-                     for i, (a, b) in enumerate(zip(y_top.tolist(), y_bot.tolist(), strict=False))])
+        p.drawLines(
+            [
+                QLineF(i + 0.5, float(a), i + 0.5, float(b) + 0.5)
+                for i, (a, b) in enumerate(zip(y_top.tolist(), y_bot.tolist(), strict=False))
+            ]
+        )
         p.end()
         return pix
-

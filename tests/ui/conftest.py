@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +17,8 @@ from tests.ui.helpers import make_project
 def project(tmp_path: Path) -> Iterator[Project]:
     p = make_project(tmp_path / "p.taura", 12, langs=("es", "fr"))
     yield p
-    try:
+    with contextlib.suppress(Exception):  # a test may have closed it already
         p.close()
-    except Exception:
-        pass
 
 
 @pytest.fixture

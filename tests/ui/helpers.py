@@ -20,7 +20,21 @@ from taura_desktop.core.model import (
 )
 from taura_desktop.core.project import Project
 
-WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()
+WORDS = [
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+    "kilo",
+    "lima",
+    "mike",
+]
 
 
 def make_segments(
@@ -93,11 +107,30 @@ def make_project(
 def make_test_video(path: Path, seconds: float = 6.0, size: str = "320x180") -> Path:
     """A short H.264/AAC video: lavfi testsrc (moving pattern, never black) + a sine tone."""
     cmd = [
-        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", f"testsrc=size={size}:rate=24:duration={seconds}",
-        "-f", "lavfi", "-i", f"sine=frequency=330:sample_rate=48000:duration={seconds}",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-shortest", str(path),
+        "ffmpeg",
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size={size}:rate=24:duration={seconds}",
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency=330:sample_rate=48000:duration={seconds}",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        str(path),
     ]
     subprocess.run(cmd, check=True, capture_output=True)
     return path

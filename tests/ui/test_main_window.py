@@ -44,8 +44,14 @@ def test_open_sets_title_recent_and_views(opened: MainWindow, settings: Settings
 
 def test_standard_shortcuts(window: MainWindow) -> None:
     SK = QKeySequence.StandardKey
-    for action, key in ((window.a_open, SK.Open), (window.a_undo, SK.Undo), (window.a_redo, SK.Redo),
-                        (window.a_find, SK.Find), (window.a_quit, SK.Quit), (window.a_save_as, SK.SaveAs)):
+    for action, key in (
+        (window.a_open, SK.Open),
+        (window.a_undo, SK.Undo),
+        (window.a_redo, SK.Redo),
+        (window.a_find, SK.Find),
+        (window.a_quit, SK.Quit),
+        (window.a_save_as, SK.SaveAs),
+    ):
         assert action.shortcuts() == QKeySequence.keyBindings(key)
     assert window.a_approve.shortcut() == QKeySequence("Ctrl+Return")
 

@@ -58,7 +58,9 @@ def test_headless_mpv_loads_seeks_and_grabs_frames(qtbot: QtBot, tmp_path: Path)
     with qtbot.waitSignal(player.fileLoaded, timeout=10000):
         assert player.load(video)
     qtbot.waitUntil(lambda: player.duration_ms > 2500, timeout=5000)
-    with qtbot.waitSignal(player.positionChanged, timeout=5000, check_params_cb=lambda ms: abs(ms - 1500) < 60):
+    with qtbot.waitSignal(
+        player.positionChanged, timeout=5000, check_params_cb=lambda ms: abs(ms - 1500) < 60
+    ):
         player.seek(1500)
     img = player.screenshot()
     assert img is not None and img.size[0] == 320

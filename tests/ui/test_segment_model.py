@@ -126,8 +126,10 @@ def test_filters(qapp: object, project: Project) -> None:
     assert proxy.rowCount() == 12
     proxy.set_spec(FilterSpec(needs_review=True))
     assert proxy.rowCount() == 4  # statuses cycle draft / needs review / approved
-    assert all(project.segment(proxy.id_at(r)).translations["es"].status is Status.NEEDS_REVIEW
-               for r in range(proxy.rowCount()))
+    assert all(
+        project.segment(proxy.id_at(r)).translations["es"].status is Status.NEEDS_REVIEW
+        for r in range(proxy.rowCount())
+    )
     proxy.set_spec(FilterSpec(overflow=True))
     assert proxy.rowCount() == 3
     proxy.set_spec(FilterSpec(speaker_id="spk_a"))

@@ -35,9 +35,12 @@ def test_tracks_one_per_language(qtbot: QtBot, project: Project) -> None:
     tl = _timeline(qtbot, project)
     kinds = [(t.kind, t.lang) for t in tl.tracks()]
     assert kinds == [
-        (TrackKind.WAVE, None), (TrackKind.SOURCE, None),
-        (TrackKind.TRANSLATION, "es"), (TrackKind.TRANSLATION, "fr"),
-        (TrackKind.VOICE, "es"), (TrackKind.VOICE, "fr"),
+        (TrackKind.WAVE, None),
+        (TrackKind.SOURCE, None),
+        (TrackKind.TRANSLATION, "es"),
+        (TrackKind.TRANSLATION, "fr"),
+        (TrackKind.VOICE, "es"),
+        (TrackKind.VOICE, "fr"),
     ]
 
 
@@ -58,8 +61,12 @@ def test_click_selects_and_ctrl_click_extends(qtbot: QtBot, project: Project) ->
         qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=_pt(tl, 1000))
     assert blocker.args[0] == [ids[0]]
     with qtbot.waitSignal(tl.selectionChanged) as blocker:
-        qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier,
-                         pos=_pt(tl, 3500, TrackKind.TRANSLATION, "es"))
+        qtbot.mouseClick(
+            tl,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.ControlModifier,
+            pos=_pt(tl, 3500, TrackKind.TRANSLATION, "es"),
+        )
     assert blocker.args[0] == [ids[0], ids[1]]
     with qtbot.waitSignal(tl.seekRequested) as blocker:
         qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(round(tl.x_for_ms(4000)), 5))
@@ -140,8 +147,16 @@ def test_ctrl_wheel_zooms_around_cursor(qtbot: QtBot, project: Project) -> None:
     tl = _timeline(qtbot, project, ms_per_px=20.0)
     pos = QPointF(HEADER_W + 300, 100)
     anchor = tl.ms_for_x(pos.x())
-    ev = QWheelEvent(pos, tl.mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton,
-                     Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    ev = QWheelEvent(
+        pos,
+        tl.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.ControlModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(tl, ev)
     assert tl.ms_per_px < 20.0
     assert abs(tl.ms_for_x(pos.x()) - anchor) <= tl.ms_per_px * 2

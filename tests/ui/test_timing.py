@@ -45,7 +45,10 @@ def test_snaps_to_word_boundary_within_tolerance(project: Project) -> None:
     # outside the tolerance: no snap
     assert timing.retime(project.state, "b", "end", 3450, snap_ms=30, min_duration_ms=100) == (3000, 3450)
     # words=False ignores word boundaries
-    assert timing.retime(project.state, "b", "end", 3420, snap_ms=30, words=False, min_duration_ms=100) == (3000, 3420)
+    assert timing.retime(project.state, "b", "end", 3420, snap_ms=30, words=False, min_duration_ms=100) == (
+        3000,
+        3420,
+    )
 
 
 def test_snaps_to_neighbour_edge(project: Project) -> None:

@@ -25,14 +25,19 @@ def xvfb_display() -> Iterator[str]:
         if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
             break
     display = f":{n}"
-    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         for _ in range(100):
             if Path(f"/tmp/.X11-unix/X{n}").exists():
                 break
             if proc.poll() is not None:
-                raise RuntimeError(f"Xvfb {display} exited: {proc.stderr.read().decode()[-300:] if proc.stderr else ''}")
+                raise RuntimeError(
+                    f"Xvfb {display} exited: {proc.stderr.read().decode()[-300:] if proc.stderr else ''}"
+                )
             time.sleep(0.05)
         yield display
     finally:
@@ -51,13 +56,25 @@ def test_real_window_plays_seeks_and_shows_segments(xvfb_display: str, tmp_path:
     if load_mpv()[0] is None:
         pytest.skip("libmpv is not installed")
     out = ARTIFACTS / "editor_xvfb.png"
-    env = dict(os.environ, DISPLAY=xvfb_display, QT_QPA_PLATFORM="xcb", LC_NUMERIC="C", TAURA_MPV_AO="null",
-               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-m", "tests.ui.xvfb_app", str(tmp_path), str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = dict(
+        os.environ,
+        DISPLAY=xvfb_display,
+        QT_QPA_PLATFORM="xcb",
+        LC_NUMERIC="C",
+        TAURA_MPV_AO="null",
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.ui.xvfb_app", str(tmp_path), str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert proc.returncode == 0 and lines, proc.stdout[-2000:] + proc.stderr[-3000:]
-    r = json.loads(lines[-1][len("RESULT "):])
+    r = json.loads(lines[-1][len("RESULT ") :])
     assert r["opened"] and r["mpv"] and r["peaks"]
     assert r["duration_ms"] > 17000
     assert r["played_to_ms"] > 300  # playback advanced

@@ -25,13 +25,36 @@ SENTENCES = [
 
 def make_media(path: Path, seconds: int = 18) -> None:
     expr = "0.7*sin(2*PI*220*t)*abs(sin(PI*t*0.9))*(0.4+0.6*abs(sin(PI*t*0.13)))"
-    subprocess.run([
-        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}",
-        "-f", "lavfi", "-i", f"aevalsrc='{expr}':s=48000:d={seconds}",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-        str(path),
-    ], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=640x360:rate=25:duration={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"aevalsrc='{expr}':s=48000:d={seconds}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 def build_project(work: Path) -> Path:
@@ -48,18 +71,47 @@ def build_project(work: Path) -> Path:
     project.apply(edits.add_speaker(project.state, "Guest", "gue"))
     segs = []
     t = 400
-    statuses = (Status.APPROVED, Status.APPROVED, Status.NEEDS_REVIEW, Status.DRAFT, Status.DRAFT, Status.DRAFT)
-    fits = (FitStatus.OK, FitStatus.STRETCHED, FitStatus.OK, FitStatus.OVERFLOW, FitStatus.EXTENDED, FitStatus.OK)
+    statuses = (
+        Status.APPROVED,
+        Status.APPROVED,
+        Status.NEEDS_REVIEW,
+        Status.DRAFT,
+        Status.DRAFT,
+        Status.DRAFT,
+    )
+    fits = (
+        FitStatus.OK,
+        FitStatus.STRETCHED,
+        FitStatus.OK,
+        FitStatus.OVERFLOW,
+        FitStatus.EXTENDED,
+        FitStatus.OK,
+    )
     for i, (en, es) in enumerate(SENTENCES):
         dur = 1700 + 120 * len(en) // 6
         natural = int(dur * (0.85 + 0.12 * (i % 3)))
         status = fits[i]
         speed = 1.18 if status is FitStatus.STRETCHED else (1.25 if status is FitStatus.OVERFLOW else 1.0)
-        fit = FitResult(natural, speed, 0, int(natural / speed), dur + 200,
-                        420 if status is FitStatus.OVERFLOW else 0, status)
+        fit = FitResult(
+            natural,
+            speed,
+            0,
+            int(natural / speed),
+            dur + 200,
+            420 if status is FitStatus.OVERFLOW else 0,
+            status,
+        )
         clip = VoiceClip(f"c{i}", 24000, int(natural / speed), "espeak", fit)
-        segs.append(Segment(f"seg{i}", t, t + dur, en, speaker_id="nar" if i % 3 else "gue",
-                            translations={"es": Translation(es, status=statuses[i], clip=clip)}))
+        segs.append(
+            Segment(
+                f"seg{i}",
+                t,
+                t + dur,
+                en,
+                speaker_id="nar" if i % 3 else "gue",
+                translations={"es": Translation(es, status=statuses[i], clip=clip)},
+            )
+        )
         t += dur + 350
     project.apply(edits.add_segments(project.state, segs))
     project.close()
