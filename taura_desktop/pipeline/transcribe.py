@@ -34,6 +34,7 @@ class TranscribeOptions:
     range_ms: tuple[int, int] | None = None  # re-transcribe only this range (editor action)
     models_root: str | None = None
     beam_size: int = 5
+    temperature: tuple[float, ...] | None = None  # None: faster-whisper's fallback schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ class TranscribePayload:
     end_ms: int | None
     prompt_terms: tuple[str, ...]
     beam_size: int
+    temperature: tuple[float, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,7 @@ class TranscribeStage:
         return TaskSpec(
             self.name,
             TranscribePayload(media.path, str(model_dir), options.device, language, start_ms, end_ms, terms,
-                              options.beam_size),
+                              options.beam_size, options.temperature),
         )
 
     def apply(self, project: Project, item: Any) -> None:
@@ -137,6 +139,8 @@ def work(payload: TranscribePayload, emit: Callable[[WorkerMsg], None], cancelle
     prompt = glossary_prompt(payload.prompt_terms) if payload.prompt_terms else None
     options = AsrOptions(language=payload.language, hotwords=prompt or None, beam_size=payload.beam_size,
                          best_of=payload.beam_size)
+    if payload.temperature is not None:
+        options = replace(options, temperature=payload.temperature)
     offset = payload.start_ms
 
     def progress(done_ms: int, total_ms: int) -> None:
