@@ -23,7 +23,8 @@ DEFAULT_TARGET_LUFS = -23.0
 DEFAULT_PEAK_DBFS = -1.0
 
 
-def _k_weighting_coeffs(sr: int) -> list[tuple[tuple[float, float, float], tuple[float, float, float]]]:
+def k_weighting_coeffs(sr: int) -> list[tuple[tuple[float, float, float], tuple[float, float, float]]]:
+    """The two BS.1770 K-weighting biquads (b, a) for any sample rate (libebur128's derivation)."""
     # Stage 1: high shelf (head acoustics)
     f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
     k = math.tan(math.pi * f0 / sr)
@@ -67,7 +68,7 @@ def k_weight(samples: np.ndarray, sr: int) -> np.ndarray:
     z1 = np.exp(-2j * np.pi * freqs / sr)  # z^-1 on the unit circle
     z2 = z1 * z1
     h = np.ones_like(z1)
-    for (b0, b1, b2), (a0, a1, a2) in _k_weighting_coeffs(sr):
+    for (b0, b1, b2), (a0, a1, a2) in k_weighting_coeffs(sr):
         h *= (b0 + b1 * z1 + b2 * z2) / (a0 + a1 * z1 + a2 * z2)
     y = np.fft.irfft(np.fft.rfft(x, n) * h, n)
     return y[: len(x)]

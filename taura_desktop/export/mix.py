@@ -25,6 +25,7 @@ from typing import Literal
 
 import numpy as np
 
+from taura_desktop.dub.loudness import k_weighting_coeffs
 from taura_desktop.errors import CancelledError, EngineUnavailableError, MediaError, UsageError
 
 MixMode = Literal["replace", "duck", "background"]
@@ -337,24 +338,6 @@ class DuckEnvelope:
 # loudness (BS.1770-4), streamed
 
 
-def _k_weighting(sr: int) -> list[tuple[tuple[float, float, float], tuple[float, float, float]]]:
-    """The two K-weighting biquads for any rate (libebur128's derivation)."""
-    f0, g, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
-    k = math.tan(math.pi * f0 / sr)
-    vh = 10.0 ** (g / 20.0)
-    vb = vh**0.4996667741545416
-    a0 = 1.0 + k / q + k * k
-    shelf = (
-        ((vh + vb * k / q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0),
-        (1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0),
-    )
-    f0, q = 38.13547087602444, 0.5003270373238773
-    k = math.tan(math.pi * f0 / sr)
-    a0 = 1.0 + k / q + k * k
-    hp = ((1.0, -2.0, 1.0), (1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0))
-    return [shelf, hp]
-
-
 class LoudnessMeter:
     """Integrated loudness of a stream of ``(n, channels)`` blocks (channel weights 1.0).
 
@@ -370,7 +353,7 @@ class LoudnessMeter:
         z1 = np.exp(-2j * np.pi * freqs / sr)
         z2 = z1 * z1
         h = np.ones_like(z1)
-        for (b0, b1, b2), (a0, a1, a2) in _k_weighting(sr):
+        for (b0, b1, b2), (a0, a1, a2) in k_weighting_coeffs(sr):
             h *= (b0 + b1 * z1 + b2 * z2) / (a0 + a1 * z1 + a2 * z2)
         w = np.abs(h) ** 2
         c = np.full(len(w), 2.0)

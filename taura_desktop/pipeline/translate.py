@@ -144,8 +144,13 @@ class TranslateStage:
         return TaskSpec(self.name, TranslatePayload(src, tuple(jobs), glossary_entries(project), root))
 
     def apply(self, project: Project, item: TranslatedChunk) -> None:
+        from taura_desktop.pipeline.project_ops import profile_of
+        from taura_desktop.segmentation import break_lines
+
+        profile = profile_of(project)  # translations are broken into subtitle lines too
+        texts = {sid: break_lines(text, profile, item.lang) for sid, text in item.texts.items()}
         edit = edits.apply_engine_translations(
-            project.state, item.lang, item.texts, engine=item.engine, flags=item.flags
+            project.state, item.lang, texts, engine=item.engine, flags=item.flags
         )
         project.apply(replace(edit, merge_key=("job", self.name, self._run)))
 

@@ -63,6 +63,7 @@ class JobsPanel(QWidget):
 
     stageStarted = Signal(str)
     stageFinished = Signal(str, str)  # stage, kind (finished | failed | cancelled)
+    stageSummary = Signal(str, str, object)  # stage, kind, the stage's summary dict
     message = Signal(str)
     idle = Signal()
 
@@ -141,6 +142,10 @@ class JobsPanel(QWidget):
         except (TauraError, ImportError) as exc:
             self._log(self.tr("{0} could not start: {1}").format(req.label or req.stage, exc))
             self.stageFinished.emit(req.stage, "failed")
+            self.stageSummary.emit(req.stage, "failed", {"error": str(exc)})
+            callback = req.extra.get("on_finished")
+            if callable(callback):
+                callback("failed", {"error": str(exc)})
             self._current = None
             QTimer.singleShot(0, self._start_next)
             return
@@ -184,7 +189,12 @@ class JobsPanel(QWidget):
             self._finish("finished")
 
     def _finish(self, kind: str) -> None:
-        stage = self._current.stage if self._current else ""
+        req = self._current
+        stage = req.stage if req else ""
+        summary: dict[str, Any] = dict(getattr(self._session, "summary", None) or {})
+        error = getattr(self._session, "error", None)
+        if error is not None:
+            summary.setdefault("error", str(error))
         self._session = None
         self._current = None
         self._timer.stop()
@@ -193,6 +203,10 @@ class JobsPanel(QWidget):
         self.bar.setTextVisible(False)
         self.title.setText(self.tr("No jobs running."))
         self.stageFinished.emit(stage, kind)
+        self.stageSummary.emit(stage, kind, summary)
+        callback = req.extra.get("on_finished") if req is not None else None
+        if callable(callback):
+            callback(kind, summary)
         if kind != "finished":
             self._queue.clear()  # later stages depend on this one
         QTimer.singleShot(0, self._start_next)
@@ -212,4 +226,8 @@ def stage_options(stage: str, **kw: Any) -> Any:
         from taura_desktop.pipeline.voice import VoiceOptions
 
         return VoiceOptions(**kw)
+    if stage == "export":
+        from taura_desktop.pipeline.deliver import ExportOptions
+
+        return ExportOptions(**kw)
     raise TauraError(f"unknown stage {stage!r}")
