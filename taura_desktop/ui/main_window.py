@@ -50,8 +50,11 @@ from taura_desktop.ui.jobs_panel import (
     pipeline_available,
     stage_options,
 )
+from taura_desktop.ui.export_dialog import ExportDialog
+from taura_desktop.ui.model_manager import ModelManagerDialog
 from taura_desktop.ui.new_project import NewProjectDialog, NewProjectSpec
 from taura_desktop.ui.player import Player
+from taura_desktop.ui.qc_panel import QcPanel
 from taura_desktop.ui.segment_model import (
     Col,
     FilterSpec,
@@ -61,8 +64,10 @@ from taura_desktop.ui.segment_model import (
     replace_all,
 )
 from taura_desktop.ui.settings import Pref, Settings
+from taura_desktop.ui.shortcuts import ShortcutsDialog, action_id, apply_overrides, remember_defaults
 from taura_desktop.ui.speakers_panel import SpeakersPanel
 from taura_desktop.ui.timeline import Timeline
+from taura_desktop.ui.tm_panel import AlternativesPanel, approval_rows, remember_approved
 
 PROJECT_FILTER = "Taura projects (*.taura);;All files (*)"
 PEAKS_BUCKET_MS = 10
@@ -259,6 +264,21 @@ class MainWindow(QMainWindow):
         jdock.setWidget(self.jobs)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, jdock)
         self.jobs_dock = jdock
+        self.qc = QcPanel(self)
+        self.qc.segmentActivated.connect(lambda sid: self.select_segments([sid]))
+        qdock = QDockWidget(self.tr("QC issues"), self)
+        qdock.setObjectName("qcDock")
+        qdock.setWidget(self.qc)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, qdock)
+        self.qc_dock = qdock
+        self.alternatives = AlternativesPanel(self)
+        self.alternatives.message.connect(self.show_message)
+        adock = QDockWidget(self.tr("Alternative translations"), self)
+        adock.setObjectName("tmDock")
+        adock.setWidget(self.alternatives)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, adock)
+        self.tm_dock = adock
+        self.dub_dir: Path | None = None
 
         self._peaks = _PeaksLoader(self)
         self._peaks.done.connect(self._peaks_done)
@@ -276,8 +296,10 @@ class MainWindow(QMainWindow):
         )
         self.player.loop_button.toggled.connect(self._loop_toggled)
         self.table.selectionModel().selectionChanged.connect(self._table_selection)
+        self.timeline.selectionChanged.connect(lambda _ids: self._current_changed())
 
         self._build_actions()
+        self._apply_shortcuts()
         self._update_actions()
         self._restore_window()
         self._show_empty()
@@ -350,6 +372,9 @@ class MainWindow(QMainWindow):
         )
         self.a_close = self._act(f, self.tr("&Close project"), self.close_project, SK.Close)
         f.addSeparator()
+        self.a_export = self._act(f, self.tr("&Export…"), self.export_dialog, "Ctrl+E")
+        self.a_models = self._act(f, self.tr("&Models…"), self.model_manager)
+        f.addSeparator()
         self.a_quit = self._act(f, self.tr("&Quit"), self.close, SK.Quit)
         self.a_quit.setMenuRole(QAction.MenuRole.QuitRole)
 
@@ -363,6 +388,7 @@ class MainWindow(QMainWindow):
         e.addSeparator()
         self.a_prefs = self._act(e, self.tr("&Preferences…"), self.preferences, SK.Preferences)
         self.a_prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.a_shortcuts = self._act(e, self.tr("&Keyboard shortcuts…"), self.edit_shortcuts)
 
         s = mb.addMenu(self.tr("&Segment"))
         self.a_next = self._act(s, self.tr("&Next segment"), lambda: self.step_segment(1), "Alt+Down")
@@ -395,6 +421,13 @@ class MainWindow(QMainWindow):
             p, self.tr("Play segment (&dub)"), lambda: self.play_segment("dub"), "Shift+P"
         )
         self.a_loop = self._act(p, self.tr("&Loop segment"), self.toggle_loop, "Ctrl+L")
+        self.a_render_dub = self._act(
+            p,
+            self.tr("&Render dub for playback"),
+            self.render_dub,
+            "Ctrl+Shift+D",
+            self.tr("Mix the current language's dub (in a worker) so Play dub can use it"),
+        )
         p.addSeparator()
         self._act(p, self.tr("Shuttle back (J)"), lambda: self.player.shuttle("j"), "J")
         self._act(p, self.tr("Stop (K)"), lambda: self.player.shuttle("k"), "K")
@@ -411,6 +444,8 @@ class MainWindow(QMainWindow):
         v.addSeparator()
         v.addAction(self.speakers_dock.toggleViewAction())
         v.addAction(self.jobs_dock.toggleViewAction())
+        v.addAction(self.qc_dock.toggleViewAction())
+        v.addAction(self.tm_dock.toggleViewAction())
 
         self.project_actions = [
             self.a_save_as,
@@ -430,6 +465,8 @@ class MainWindow(QMainWindow):
             self.a_play_seg,
             self.a_play_dub,
             self.a_loop,
+            self.a_export,
+            self.a_render_dub,
         ]
         self.stage_actions = {
             "transcribe": self.a_retranscribe,
@@ -510,6 +547,10 @@ class MainWindow(QMainWindow):
         self.speakers.set_project(project)
         self.jobs.set_project(project)
         self._fill_langs()
+        self.qc.set_lang(self.current_lang())
+        self.qc.set_project(project)
+        self.alternatives.set_lang(self.current_lang())
+        self.alternatives.set_project(project)
         self._fill_speaker_filter()
         media = project.meta.media
         if media is not None and Path(media.path).is_file():
@@ -534,6 +575,10 @@ class MainWindow(QMainWindow):
         self.timeline.set_project(None)
         self.timeline.set_peaks(None)
         self.speakers.set_project(None)
+        self.qc.set_project(None)
+        self.alternatives.set_project(None)
+        self.player.set_dub_audio(None)
+        self.dub_dir = None
         self.proxy.setSourceModel(None)  # type: ignore[arg-type]
         if self.model is not None:
             self.model.close()
@@ -573,6 +618,7 @@ class MainWindow(QMainWindow):
 
     def new_project(self, media: str | None = None) -> None:
         dialog = NewProjectDialog(self, media)
+        dialog.modelsRequested.connect(lambda name: self.model_manager(name, dialog))
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.create_project(dialog.spec())
 
@@ -661,6 +707,7 @@ class MainWindow(QMainWindow):
         self.settings.set(Pref.WINDOW_STATE, self.saveState())
         self.close_project()
         self.player.close_player()
+        self.speakers.close_audio()
         super().closeEvent(event)
 
     # -- peaks ---------------------------------------------------------------------------------------
@@ -710,6 +757,8 @@ class MainWindow(QMainWindow):
     def _lang_changed(self) -> None:
         if self.model is not None:
             self.model.set_lang(self.lang_box.currentData())
+            self.qc.set_lang(self.current_lang())
+            self.alternatives.set_lang(self.current_lang())
             self._filters_changed()
             self._update_overlay(self.player.position_ms, force=True)
 
@@ -840,7 +889,11 @@ class MainWindow(QMainWindow):
         finally:
             self._syncing = False
 
+    def _current_changed(self) -> None:
+        self.alternatives.set_segment(self.current_id())
+
     def _table_selection(self, *_args: object) -> None:
+        self._current_changed()
         if self._syncing:
             return
         ids = self.selected_ids()
@@ -905,7 +958,8 @@ class MainWindow(QMainWindow):
         if sid is None or self.project is None:
             return
         if audio == "dub" and not self.player.has_dub():
-            self.show_message(self.tr("No dub audio is loaded; playing the original."))
+            if self.render_dub():
+                self.show_message(self.tr("No dub mix yet: rendering it (Play dub again when it is ready)."))
             audio = "original"
         self.player.set_audio_mode(audio)
         seg = self.project.state.segments[sid]
@@ -985,8 +1039,19 @@ class MainWindow(QMainWindow):
         return self._apply(lambda: edits.set_status(project.state, ids, lang, status))
 
     def approve(self) -> None:
+        """Approve the selection and remember it in the translation memory (written off the
+        GUI thread), then go to the next segment."""
+        current = self.current_id()
+        ids = self.selected_ids() or ([current] if current else [])
+        lang = self.current_lang()
         if self._set_status(Status.APPROVED):
+            if self.project is not None and lang is not None:
+                remember_approved(approval_rows(self.project, ids, lang), on_error=self._tm_error)
             self.step_segment(1)
+
+    def _tm_error(self, message: str) -> None:
+        # called from the writer thread: hand the text to the GUI thread
+        QTimer.singleShot(0, self, lambda: self.show_message(self.tr("Translation memory: {0}").format(message)))
 
     def mark_review(self) -> None:
         self._set_status(Status.NEEDS_REVIEW)
@@ -1076,3 +1141,94 @@ class MainWindow(QMainWindow):
                 menu.addAction(a)
         menu.addMenu(self.speaker_menu)
         menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    # -- export, models, dub mix, shortcuts ------------------------------------------------------
+    def export_dialog(self) -> ExportDialog | None:
+        """Ask what to export and queue the export stage in the jobs panel."""
+        if self.project is None:
+            return None
+        dialog = ExportDialog(self.project, self, lang=None)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.start_export(dialog.options(), dialog.label())
+        return dialog
+
+    def start_export(self, options: Any, label: str = "") -> None:
+        if getattr(options, "kind", "") in ("stems", "subtitles"):
+            try:
+                Path(options.output).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                self.show_banner(self.tr("{0}: cannot create the folder ({1})").format(options.output, exc.strerror))
+                return
+
+        def done(kind: str, summary: dict[str, Any]) -> None:
+            if kind == "finished":
+                outs = summary.get("outputs", [])
+                self.show_message(self.tr("Exported {0} files to {1}").format(len(outs), options.output), 15000)
+                for problem in summary.get("problems", []):
+                    self.jobs.log.addItem(str(problem))
+            elif summary.get("error"):
+                self.show_banner(str(summary["error"]))
+
+        self.jobs.enqueue(StageRequest("export", options, label or self.tr("Export"), {"on_finished": done}))
+        self.jobs_dock.show()
+
+    def model_manager(self, focus: str | None = None, parent: QWidget | None = None) -> ModelManagerDialog:
+        dialog = ModelManagerDialog(parent or self, focus=focus)
+        dialog.setModal(True)
+        dialog.open()
+        return dialog
+
+    def render_dub(self) -> bool:
+        """Mix the current language's dub (export stage, kind stems, in the worker) and load
+        the mix into the player when it is ready."""
+        project, lang = self.project, self.current_lang()
+        if project is None or lang is None:
+            self.show_message(self.tr("This project has no target language."))
+            return False
+        if any(getattr(r, "extra", {}).get("dub_render") for r in self.jobs._queue) or (
+            self.jobs._current is not None and self.jobs._current.extra.get("dub_render")
+        ):
+            return True  # already on its way
+        import tempfile
+
+        out = Path(tempfile.mkdtemp(prefix=f"taura-dub-{lang}-"))
+        options = stage_options("export", kind="stems", output=str(out), langs=(lang,), mix="duck", loudness="web")
+
+        def done(kind: str, summary: dict[str, Any]) -> None:
+            if kind != "finished" or self.project is not project:
+                if summary.get("error"):
+                    self.show_message(self.tr("Dub mix failed: {0}").format(summary["error"]))
+                return
+            mixes = [p for p in summary.get("outputs", []) if Path(p).name.startswith("mix_")]
+            if not mixes:
+                self.show_message(self.tr("The dub mix produced no audio."))
+                return
+            self.dub_dir = out
+            self.player.set_dub_audio(mixes[0])
+            self.show_message(self.tr("Dub mix ready: Shift+P plays the dub."))
+
+        self.jobs.enqueue(
+            StageRequest("export", options, self.tr("Dub mix {0}").format(lang),
+                         {"on_finished": done, "dub_render": True})
+        )
+        self.jobs_dock.show()
+        return True
+
+    def shortcut_actions(self) -> list[QAction]:
+        return [a for a in self.actions() if a.objectName()]
+
+    def _apply_shortcuts(self) -> None:
+        for name, value in vars(self).items():
+            if name.startswith("a_") and isinstance(value, QAction):
+                value.setObjectName(name[2:])
+        for a in self.actions():
+            if not a.objectName() and a.text():
+                a.setObjectName(action_id(a.text()))
+        remember_defaults(self.shortcut_actions())
+        apply_overrides(self.shortcut_actions(), self.settings.shortcut_overrides())
+
+    def edit_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self.shortcut_actions(), self.settings, self)
+        dialog.accepted.connect(dialog.save)
+        dialog.open()
+        return dialog

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from enum import Enum
 from typing import Any
 
@@ -21,6 +22,7 @@ class Pref(Enum):
     SNAP_PX = ("timeline/snap_px", 8)
     MIN_GAP_MS = ("timing/min_gap_ms", 84)
     THEME = ("ui/theme", "system")  # system | light | dark
+    SHORTCUTS = ("keys/shortcuts", "{}")  # JSON {action id: "Ctrl+K" | ""} overriding defaults
 
     @property
     def key(self) -> str:
@@ -72,6 +74,19 @@ class Settings:
 
     def sync(self) -> None:
         self._s.sync()
+
+    def shortcut_overrides(self) -> dict[str, str]:
+        """User shortcuts by action id ("" = no shortcut); unreadable data counts as none."""
+        try:
+            data = json.loads(str(self.get(Pref.SHORTCUTS)) or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
+
+    def set_shortcut_overrides(self, overrides: dict[str, str]) -> None:
+        self.set(Pref.SHORTCUTS, json.dumps(dict(sorted(overrides.items()))))
 
     def recent_projects(self) -> list[str]:
         return list(self.get(Pref.RECENT_PROJECTS))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QToolButton,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -23,6 +25,8 @@ from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.model import VoiceSpec
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
+from taura_desktop.ui.background import BackgroundCall, Report
+from taura_desktop.ui.preview import AudioOut, sample_text, synthesize_preview
 
 SPEAKER_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 
@@ -47,9 +51,15 @@ class SpeakersPanel(QWidget):
     """Reads the project directly; every change is an undoable edit."""
 
     message = Signal(str)
+    previewReady = Signal(str)  # path of the synthesized sample
 
     def __init__(self, selection: Callable[[], list[str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.audio = AudioOut()
+        self._preview = BackgroundCall(self, "voice-preview")
+        self._preview.done.connect(self._preview_done)
+        self._preview.failed.connect(lambda _t, msg: self.message.emit(self.tr("Preview failed: {0}").format(msg)))
+        self.preview_buttons: dict[str, QToolButton] = {}
         self._project: Project | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._selection = selection
@@ -154,6 +164,7 @@ class SpeakersPanel(QWidget):
         while self.voice_form.rowCount():
             self.voice_form.removeRow(0)
         self.voice_boxes = {}
+        self.preview_buttons = {}
         project = self._project
         sid = self.current_speaker()
         if project is None or sid is None or sid not in project.state.speakers:
@@ -173,8 +184,16 @@ class SpeakersPanel(QWidget):
                     i = box.count() - 1
                 box.setCurrentIndex(i)
             box.activated.connect(lambda _i, lang=lang, box=box: self._voice_chosen(lang, box))
-            self.voice_form.addRow(lang, box)
+            play = QToolButton(self)
+            play.setText("▶")
+            play.setToolTip(self.tr("Preview this voice"))
+            play.clicked.connect(lambda _c=False, lang=lang: self.preview(lang))
+            row = QHBoxLayout()
+            row.addWidget(box, 1)
+            row.addWidget(play)
+            self.voice_form.addRow(lang, row)
             self.voice_boxes[lang] = box
+            self.preview_buttons[lang] = play
 
     def _voice_chosen(self, lang: str, box: QComboBox) -> None:
         project = self._project
@@ -190,3 +209,44 @@ class SpeakersPanel(QWidget):
 
         spec = replace(old, voice=voice)
         self._apply(lambda: edits.set_voice(project.state, sid, lang, spec))
+
+    # -- preview ---------------------------------------------------------------------------------
+    def preview(self, lang: str) -> bool:
+        """Synthesize a short sample of the current speaker's voice in ``lang`` (worker thread)
+        and play it when ready."""
+        project = self._project
+        sid = self.current_speaker()
+        if project is None or sid is None or sid not in project.state.speakers:
+            self.message.emit(self.tr("Select a speaker first."))
+            return False
+        if self._preview.busy:
+            self.message.emit(self.tr("A preview is already being made."))
+            return False
+        spec = project.state.speakers[sid].voices.get(lang) or VoiceSpec(
+            engine=str(project.meta.settings.get("tts_engine", "espeak") or "espeak")
+        )
+        lines = []
+        for seg in project.state.ordered():
+            if seg.speaker_id == sid:
+                tr = seg.translation(lang)
+                if tr is not None and tr.text.strip():
+                    lines.append(tr.text)
+                    if len(lines) >= 3:
+                        break
+        text = sample_text(lang, lines)
+        self.message.emit(self.tr("Making a {0} voice preview…").format(lang))
+
+        def work(_report: Report) -> object:
+            return synthesize_preview(lang, spec, text)
+
+        self._preview.start(work, lang)
+        return True
+
+    def _preview_done(self, _lang: object, path: object) -> None:
+        problem = self.audio.play(Path(str(path)))
+        if problem:
+            self.message.emit(problem)
+        self.previewReady.emit(str(path))
+
+    def close_audio(self) -> None:
+        self.audio.close()
