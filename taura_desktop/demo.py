@@ -20,10 +20,21 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     sample = make_sample(out / "sample")
     print(f"sample video: {sample.video}\nsample subtitles: {sample.subtitles}")
-    return taura([
-        "localize", str(sample.video), "--to", "es", "--subs", str(sample.subtitles),
-        "--source-lang", "en", "-o", str(out / "localized"), "--offline",
-    ])
+    return taura(
+        [
+            "localize",
+            str(sample.video),
+            "--to",
+            "es",
+            "--subs",
+            str(sample.subtitles),
+            "--source-lang",
+            "en",
+            "-o",
+            str(out / "localized"),
+            "--offline",
+        ]
+    )
 
 
 if __name__ == "__main__":

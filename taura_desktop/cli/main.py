@@ -78,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("TAURA_DEBUG"):
             raise
-        print(f"taura: internal error: {type(exc).__name__}: {exc} (TAURA_DEBUG=1 for details)", file=sys.stderr)
+        print(
+            f"taura: internal error: {type(exc).__name__}: {exc} (TAURA_DEBUG=1 for details)", file=sys.stderr
+        )
         return int(ExitCode.INTERNAL)
 
 

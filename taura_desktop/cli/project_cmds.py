@@ -29,7 +29,9 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     p.add_argument("project", type=Path)
     p.add_argument("subs", type=Path)
     p.add_argument("--lang", default=None, help="language of the subtitles")
-    p.add_argument("--as-translation", action="store_true", help="attach to existing segments by time overlap")
+    p.add_argument(
+        "--as-translation", action="store_true", help="attach to existing segments by time overlap"
+    )
     p.add_argument("--encoding", default=None, help="force the text encoding (default: detect)")
     p.set_defaults(func=cmd_import_subs)
 
@@ -44,8 +46,12 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     p.add_argument("--format", required=True, choices=SUB_FORMATS + MASTER_FORMATS + OTHER_FORMATS)
     p.add_argument("-o", "--output", type=Path, required=True)
     p.add_argument("--mix", choices=("replace", "duck", "background"), default="duck")
-    p.add_argument("--loudness", choices=("broadcast", "web"), default="broadcast",
-                   help="-23 LUFS (broadcast) or -16 LUFS (web)")
+    p.add_argument(
+        "--loudness",
+        choices=("broadcast", "web"),
+        default="broadcast",
+        help="-23 LUFS (broadcast) or -16 LUFS (web)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("qc", help="subtitle quality check per cue")
@@ -58,8 +64,9 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
 def cmd_new(args: Any) -> int:
     if args.output.suffix != ".taura":
         raise UsageError(f"{args.output}: project files end in .taura")
-    with project_ops.new_project(args.video, args.output, source_lang=args.source_lang,
-                                 targets=args.to, overwrite=args.force) as p:
+    with project_ops.new_project(
+        args.video, args.output, source_lang=args.source_lang, targets=args.to, overwrite=args.force
+    ) as p:
         media = p.meta.media
         assert media is not None
         print(f"created {p.path} ({media.duration_ms / 1000:.1f} s of media)")
@@ -68,10 +75,14 @@ def cmd_new(args: Any) -> int:
 
 def cmd_import_subs(args: Any) -> int:
     with Project.open(args.project) as p:
-        s = project_ops.import_subtitles(p, args.subs, lang=args.lang, as_translation=args.as_translation,
-                                         encoding=args.encoding)
-    what = f"{args.lang} translation of {s.segments_changed} segments" if args.as_translation else (
-        f"{s.segments_changed} source segments")
+        s = project_ops.import_subtitles(
+            p, args.subs, lang=args.lang, as_translation=args.as_translation, encoding=args.encoding
+        )
+    what = (
+        f"{args.lang} translation of {s.segments_changed} segments"
+        if args.as_translation
+        else (f"{s.segments_changed} source segments")
+    )
     notes = []
     if s.dropped_empty:
         notes.append(f"{s.dropped_empty} empty cues dropped")
@@ -101,8 +112,10 @@ def cmd_info(args: Any) -> int:
         print(f"  media     {m['path']} ({(data['duration_ms'] or 0) / 1000:.1f} s{size})")
     print(f"  source    {data['source_lang'] or '?'}: {data['segments']} segments")
     for lang, c in data["targets"].items():
-        print(f"  {lang:9s} translated {c['translated']}, voiced {c['voiced']}, approved {c['approved']}, "
-              f"overflow {c['overflow']}")
+        print(
+            f"  {lang:9s} translated {c['translated']}, voiced {c['voiced']}, approved {c['approved']}, "
+            f"overflow {c['overflow']}"
+        )
     for lang, q in data["qc"].items():
         print(f"  qc {lang:6s} {q['cues_with_issues']} cues with issues")
     if "recovered" in data:

@@ -33,12 +33,19 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     p = sub.add_parser("voice", help="synthesize and fit a dubbed clip per segment")
     p.add_argument("project", type=Path)
     p.add_argument("--lang", required=True)
-    p.add_argument("--engine", choices=("espeak", "piper", "xtts"), default=None,
-                   help="override the speakers' voice engine")
+    p.add_argument(
+        "--engine",
+        choices=("espeak", "piper", "xtts"),
+        default=None,
+        help="override the speakers' voice engine",
+    )
     p.add_argument("--only-missing", action="store_true", help="keep existing clips")
     p.add_argument("--max-speed", type=float, default=1.25, help="time-compression cap (<= 1.5)")
-    p.add_argument("--accept-xtts-license", action="store_true",
-                   help="accept the Coqui Public Model License (non-commercial) of XTTS-v2")
+    p.add_argument(
+        "--accept-xtts-license",
+        action="store_true",
+        help="accept the Coqui Public Model License (non-commercial) of XTTS-v2",
+    )
     p.add_argument("--offline", action="store_true")
     p.set_defaults(func=cmd_voice)
 
@@ -69,7 +76,9 @@ def cmd_transcribe(args: Any) -> int:
     from taura_desktop.pipeline.transcribe import TranscribeOptions
 
     _offline(args)
-    opts = TranscribeOptions(model=args.model, language=args.language, device=args.device, restart=args.restart)
+    opts = TranscribeOptions(
+        model=args.model, language=args.language, device=args.device, restart=args.restart
+    )
     with Project.open(args.project) as p, StageProgress() as bar:
         s = run_stage(p, "transcribe", opts, on_event=bar.on_event)
         print(_transcribe_line(s, len(p)))
@@ -79,16 +88,19 @@ def cmd_transcribe(args: Any) -> int:
 def _transcribe_line(s: dict[str, Any], total: int) -> str:
     if s.get("skipped"):
         return f"transcription already complete ({total} segments); --restart to redo"
-    return (f"transcribed {s.get('segments', 0)} speech segments into {total} cues "
-            f"(language {s.get('language')} p={s.get('language_probability', 0):.2f}, {s.get('device')})")
+    return (
+        f"transcribed {s.get('segments', 0)} speech segments into {total} cues "
+        f"(language {s.get('language')} p={s.get('language_probability', 0):.2f}, {s.get('device')})"
+    )
 
 
 def cmd_translate(args: Any) -> int:
     from taura_desktop.pipeline.translate import TranslateOptions
 
     _offline(args)
-    opts = TranslateOptions(langs=tuple(args.to), engine=args.engine, only_missing=args.only_missing,
-                            force=args.force)
+    opts = TranslateOptions(
+        langs=tuple(args.to), engine=args.engine, only_missing=args.only_missing, force=args.force
+    )
     with Project.open(args.project) as p, StageProgress() as bar:
         s = run_stage(p, "translate", opts, on_event=bar.on_event)
     if s.get("skipped"):
@@ -102,16 +114,23 @@ def cmd_voice(args: Any) -> int:
     from taura_desktop.pipeline.voice import VoiceOptions
 
     _offline(args)
-    opts = VoiceOptions(lang=args.lang, engine=args.engine, only_missing=args.only_missing,
-                        max_speed=args.max_speed, xtts_license_accepted=args.accept_xtts_license)
+    opts = VoiceOptions(
+        lang=args.lang,
+        engine=args.engine,
+        only_missing=args.only_missing,
+        max_speed=args.max_speed,
+        xtts_license_accepted=args.accept_xtts_license,
+    )
     with Project.open(args.project) as p, StageProgress() as bar:
         s = run_stage(p, "voice", opts, on_event=bar.on_event)
         counts = p.stage_counts().get(args.lang, {})
     if s.get("skipped"):
         print(f"all {args.lang} clips are current")
     else:
-        print(f"voiced {s.get('voiced', 0)} segments ({s.get('synthesized', 0)} synthesized, "
-              f"{s.get('cached', 0)} from cache); {counts.get('overflow', 0)} overflow")
+        print(
+            f"voiced {s.get('voiced', 0)} segments ({s.get('synthesized', 0)} synthesized, "
+            f"{s.get('cached', 0)} from cache); {counts.get('overflow', 0)} overflow"
+        )
     return 0
 
 
@@ -120,9 +139,16 @@ def cmd_localize(args: Any) -> int:
 
     _offline(args)
     opts = LocalizeOptions(
-        video=args.video, targets=tuple(args.to), subs=args.subs, out_dir=args.output,
-        source_lang=args.source_lang, asr_model=args.asr_model, mt_engine=args.mt_engine,
-        tts_engine=args.tts_engine, mix=args.mix, master_format=args.format,
+        video=args.video,
+        targets=tuple(args.to),
+        subs=args.subs,
+        out_dir=args.output,
+        source_lang=args.source_lang,
+        asr_model=args.asr_model,
+        mt_engine=args.mt_engine,
+        tts_engine=args.tts_engine,
+        mix=args.mix,
+        master_format=args.format,
     )
     with StageProgress() as bar:
         result = localize(opts, on_event=bar.on_event)

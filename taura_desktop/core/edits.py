@@ -113,9 +113,14 @@ class Edit:
             spid = (o_sp or n_sp).id  # type: ignore[union-attr]
             sp_old.setdefault(spid, o_sp)
             sp_new[spid] = n_sp
-        speakers = tuple((sp_old[k], sp_new[k]) for k in sp_old if sp_old[k] is not None or sp_new[k] is not None)
-        meta = self.meta if later.meta is None else (
-            later.meta if self.meta is None else (self.meta[0], later.meta[1]))
+        speakers = tuple(
+            (sp_old[k], sp_new[k]) for k in sp_old if sp_old[k] is not None or sp_new[k] is not None
+        )
+        meta = (
+            self.meta
+            if later.meta is None
+            else (later.meta if self.meta is None else (self.meta[0], later.meta[1]))
+        )
         return replace(later, segments=segs, speakers=speakers, meta=meta)
 
 

@@ -142,7 +142,12 @@ class StageSession:
         self.done = True
         self.error = error
         cancelled = isinstance(error, CancelledError)
-        return JobEvent("cancelled" if cancelled else "failed", self.stage.name, message=str(error), exit_code=int(error.exit_code))
+        return JobEvent(
+            "cancelled" if cancelled else "failed",
+            self.stage.name,
+            message=str(error),
+            exit_code=int(error.exit_code),
+        )
 
 
 def run_stage(

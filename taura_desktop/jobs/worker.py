@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import atexit
-import contextlib
 import importlib
+import multiprocessing as mp
 import os
 import sys
-import multiprocessing as mp
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -55,8 +53,10 @@ def go_offline() -> None:
 
         def report() -> None:
             for a in guard.attempts:
-                print(f"taura: warning: offline mode blocked a network access: {a.kind} {a.target}",
-                      file=sys.stderr)
+                print(
+                    f"taura: warning: offline mode blocked a network access: {a.kind} {a.target}",
+                    file=sys.stderr,
+                )
 
         atexit.register(report)
 

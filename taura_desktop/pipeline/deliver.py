@@ -97,8 +97,9 @@ def dub_tracks(state: ProjectState, store: ProjectStore, langs: Sequence[str]) -
     return tracks
 
 
-def write_subtitle_set(state: ProjectState, out_dir: Path, stem: str, langs: Sequence[str],
-                       formats: Sequence[str]) -> list[Path]:
+def write_subtitle_set(
+    state: ProjectState, out_dir: Path, stem: str, langs: Sequence[str], formats: Sequence[str]
+) -> list[Path]:
     """Subtitles for the source and every language in ``langs``, in every format."""
     from taura_desktop.subtitles.io import Cue, write_subtitles
 
@@ -123,7 +124,9 @@ class _Empty:
 _EMPTY = _Empty()
 
 
-def work(payload: ExportPayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]) -> dict[str, Any]:
+def work(
+    payload: ExportPayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]
+) -> dict[str, Any]:
     store = ProjectStore.open_for_clips(payload.project_path)
     try:
         loaded = store.load()
@@ -133,8 +136,13 @@ def work(payload: ExportPayload, emit: Callable[[WorkerMsg], None], cancelled: C
         store.close()
 
 
-def export(state: ProjectState, store: ProjectStore, o: ExportOptions,
-           emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]) -> dict[str, Any]:
+def export(
+    state: ProjectState,
+    store: ProjectStore,
+    o: ExportOptions,
+    emit: Callable[[WorkerMsg], None],
+    cancelled: Callable[[], bool],
+) -> dict[str, Any]:
     from taura_desktop.export.mix import MixSettings
 
     out = Path(o.output)
@@ -164,13 +172,23 @@ def export(state: ProjectState, store: ProjectStore, o: ExportOptions,
             subs = write_subtitle_set(state, scratch, "subs", langs, [sub_fmt])
             source = state.meta.source_lang or "und"
             tracks = [
-                SubtitleTrack(p.name.split(".")[1], _sub_title(p.name.split(".")[1], source), p,
-                              is_source=p.name.split(".")[1] == source)
+                SubtitleTrack(
+                    p.name.split(".")[1],
+                    _sub_title(p.name.split(".")[1], source),
+                    p,
+                    is_source=p.name.split(".")[1] == source,
+                )
                 for p in subs
             ]
             report = export_master(
-                video, out, dub_tracks(state, store, langs), tracks, settings,
-                original_lang=state.meta.source_lang, progress=progress, cancel=cancelled,
+                video,
+                out,
+                dub_tracks(state, store, langs),
+                tracks,
+                settings,
+                original_lang=state.meta.source_lang,
+                progress=progress,
+                cancel=cancelled,
             )
         outputs.append(str(report.path))
         problems.extend(report.problems)
@@ -185,8 +203,15 @@ def export(state: ProjectState, store: ProjectStore, o: ExportOptions,
     elif o.kind == "stems":
         from taura_desktop.export.stems import export_stems
 
-        stems = export_stems(out, video=video, dub_tracks=dub_tracks(state, store, langs), settings=settings,
-                             duration_ms=media.duration_ms, progress=progress, cancel=cancelled)
+        stems = export_stems(
+            out,
+            video=video,
+            dub_tracks=dub_tracks(state, store, langs),
+            settings=settings,
+            duration_ms=media.duration_ms,
+            progress=progress,
+            cancel=cancelled,
+        )
         outputs.extend(str(p) for p in stems.values())
     elif o.kind == "otio":
         outputs.extend(str(p) for p in _export_otio(state, store, out, langs, progress))
@@ -201,8 +226,13 @@ def _sub_title(lang: str, source: str) -> str:
     return f"{language_name(lang)}{' (original)' if lang == source else ''}"
 
 
-def _export_otio(state: ProjectState, store: ProjectStore, out: Path, langs: Sequence[str],
-                 progress: Callable[[float, str], None]) -> list[Path]:
+def _export_otio(
+    state: ProjectState,
+    store: ProjectStore,
+    out: Path,
+    langs: Sequence[str],
+    progress: Callable[[float, str], None],
+) -> list[Path]:
     """The timeline plus the WAVs it references, in ``<out stem>_media/`` beside it."""
     from taura_desktop.dub.cache import load_fitted
     from taura_desktop.export.otio_export import export_otio

@@ -86,19 +86,33 @@ def localize(opts: LocalizeOptions, on_event: Callable[[JobEvent], None] | None 
                 project_ops.import_subtitles(project, Path(opts.subs), lang=source_lang)
                 project.apply(edits.set_setting(project.state, SUBS_IMPORTED, str(Path(opts.subs).resolve())))
         else:
-            run_stage(project, "transcribe", TranscribeOptions(model=opts.asr_model, language=source_lang),
-                      on_event=on_event)
-        run_stage(project, "translate", TranslateOptions(langs=opts.targets, engine=opts.mt_engine),
-                  on_event=on_event)
+            run_stage(
+                project,
+                "transcribe",
+                TranscribeOptions(model=opts.asr_model, language=source_lang),
+                on_event=on_event,
+            )
+        run_stage(
+            project,
+            "translate",
+            TranslateOptions(langs=opts.targets, engine=opts.mt_engine),
+            on_event=on_event,
+        )
         for lang in opts.targets:
             run_stage(project, "voice", VoiceOptions(lang=lang, engine=opts.tts_engine), on_event=on_event)
         master = out_dir / f"{video.stem}.dubbed.{opts.master_format}"
         summary = run_stage(
-            project, "export", ExportOptions(opts.master_format, str(master), opts.targets, opts.mix),
+            project,
+            "export",
+            ExportOptions(opts.master_format, str(master), opts.targets, opts.mix),
             on_event=on_event,
         )
-        subs = run_stage(project, "export", ExportOptions("subtitles", str(out_dir / "subtitles"), opts.targets),
-                         on_event=on_event)
+        subs = run_stage(
+            project,
+            "export",
+            ExportOptions("subtitles", str(out_dir / "subtitles"), opts.targets),
+            on_event=on_event,
+        )
         qc = write_qc_report(project, out_dir / "qc.json")
         counts = project.stage_counts()
         result = LocalizeResult(

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 PROFILE_SETTING = "subtitle_profile"
 
 
-def new_project(video: Path, out: Path, *, source_lang: str | None, targets: Sequence[str] = (),
-                overwrite: bool = False) -> Project:
+def new_project(
+    video: Path, out: Path, *, source_lang: str | None, targets: Sequence[str] = (), overwrite: bool = False
+) -> Project:
     """Probe ``video`` (MediaError when unusable) and create ``out`` referring to it."""
     from taura_desktop.media.probe import fingerprint, probe, require_audio
 
@@ -55,8 +56,14 @@ class ImportSummary:
     unmatched: int = 0
 
 
-def import_subtitles(project: Project, path: Path, *, lang: str | None = None,
-                     as_translation: bool = False, encoding: str | None = None) -> ImportSummary:
+def import_subtitles(
+    project: Project,
+    path: Path,
+    *,
+    lang: str | None = None,
+    as_translation: bool = False,
+    encoding: str | None = None,
+) -> ImportSummary:
     """Import a subtitle file as the source segments (replacing them) or, with
     ``as_translation``, as the ``lang`` translation of existing segments by time overlap."""
     fps = project.meta.media.fps if project.meta.media else None
@@ -75,12 +82,24 @@ def import_subtitles(project: Project, path: Path, *, lang: str | None = None,
         pairs = []
         for sid, text in texts.items():
             seg = project.segment(sid)
-            tr = Translation(text=text, origin=Origin.IMPORT, status=Status.NEEDS_REVIEW,
-                             source_hash=text_hash(seg.source_text), engine="import")
+            tr = Translation(
+                text=text,
+                origin=Origin.IMPORT,
+                status=Status.NEEDS_REVIEW,
+                source_hash=text_hash(seg.source_text),
+                engine="import",
+            )
             pairs.append(seg.with_translation(lang, tr))
         project.apply(edits.replace_segments(project.state, pairs, f"Import {lang} subtitles"))
-        return ImportSummary(len(imp.cues), len(pairs), imp.dropped_empty, imp.overlaps,
-                             imp.encoding, imp.format, unmatched=len(targets) - len(pairs))
+        return ImportSummary(
+            len(imp.cues),
+            len(pairs),
+            imp.dropped_empty,
+            imp.overlaps,
+            imp.encoding,
+            imp.format,
+            unmatched=len(targets) - len(pairs),
+        )
     segs = [
         Segment(
             id=new_id(),
@@ -103,7 +122,9 @@ def cues_for(project: Project, lang: str | None) -> list[Cue]:
     """The project's cues in ``lang`` (None or the source language = source text)."""
     source = lang is None or lang == project.meta.source_lang
     if not source and lang not in project.meta.target_langs:
-        raise UsageError(f"{project.path}: has no language {lang!r} (languages: {', '.join(languages(project))})")
+        raise UsageError(
+            f"{project.path}: has no language {lang!r} (languages: {', '.join(languages(project))})"
+        )
     cues = []
     for s in project.segments():
         if source:
@@ -161,7 +182,9 @@ def info(project: Project) -> dict[str, Any]:
         "source_lang": project.meta.source_lang,
         "targets": {lang: counts[lang] for lang in project.meta.target_langs},
         "duration_ms": media.duration_ms if media else None,
-        "media": None if media is None else {
+        "media": None
+        if media is None
+        else {
             "path": media.path,
             "size": media.size,
             "has_video": media.has_video,

@@ -77,7 +77,9 @@ class TranscribeStage:
             inside = [s.id for s in project.segments() if s.start_ms < end_ms and s.end_ms > start_ms]
             if inside:
                 edit = edits.remove_segments(project.state, inside)
-                project.apply(replace(edit, description="Re-transcribe range", merge_key=("job", self.name, self._run)))
+                project.apply(
+                    replace(edit, description="Re-transcribe range", merge_key=("job", self.name, self._run))
+                )
         elif options.restart:
             if len(project):
                 edit = edits.replace_all_segments(project.state, [], "Transcribe")
@@ -92,8 +94,17 @@ class TranscribeStage:
         language = options.language or project.meta.source_lang
         return TaskSpec(
             self.name,
-            TranscribePayload(media.path, str(model_dir), options.device, language, start_ms, end_ms, terms,
-                              options.beam_size, options.temperature),
+            TranscribePayload(
+                media.path,
+                str(model_dir),
+                options.device,
+                language,
+                start_ms,
+                end_ms,
+                terms,
+                options.beam_size,
+                options.temperature,
+            ),
         )
 
     def apply(self, project: Project, item: Any) -> None:
@@ -130,15 +141,21 @@ class TranscribeStage:
         return summary
 
 
-def work(payload: TranscribePayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]) -> dict[str, Any]:
+def work(
+    payload: TranscribePayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]
+) -> dict[str, Any]:
     from taura_desktop.engines.asr.base import AsrOptions, glossary_prompt
     from taura_desktop.media.decode import decode_audio
 
     engine: Any = whisper_engine(payload.model_dir, payload.device)
     audio = decode_audio(payload.media, 16000, start_ms=payload.start_ms, end_ms=payload.end_ms)
     prompt = glossary_prompt(payload.prompt_terms) if payload.prompt_terms else None
-    options = AsrOptions(language=payload.language, hotwords=prompt or None, beam_size=payload.beam_size,
-                         best_of=payload.beam_size)
+    options = AsrOptions(
+        language=payload.language,
+        hotwords=prompt or None,
+        beam_size=payload.beam_size,
+        best_of=payload.beam_size,
+    )
     if payload.temperature is not None:
         options = replace(options, temperature=payload.temperature)
     offset = payload.start_ms
@@ -156,7 +173,9 @@ def work(payload: TranscribePayload, emit: Callable[[WorkerMsg], None], cancelle
             seg,
             start_ms=seg.start_ms + offset,
             end_ms=seg.end_ms + offset,
-            words=tuple(replace(w, start_ms=w.start_ms + offset, end_ms=w.end_ms + offset) for w in seg.words),
+            words=tuple(
+                replace(w, start_ms=w.start_ms + offset, end_ms=w.end_ms + offset) for w in seg.words
+            ),
         )
         emit(ResultMsg(shifted))
         count += 1

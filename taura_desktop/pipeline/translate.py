@@ -113,7 +113,9 @@ class TranslateStage:
     def plan(self, project: Project, options: TranslateOptions) -> TaskSpec | None:
         src = project.meta.source_lang
         if not src:
-            raise UsageError(f"{project.path}: the source language is unknown; set it (taura new --source-lang)")
+            raise UsageError(
+                f"{project.path}: the source language is unknown; set it (taura new --source-lang)"
+            )
         if not options.langs:
             raise UsageError("translate: no target language given (--to xx)")
         missing = [lang for lang in options.langs if lang not in project.meta.target_langs]
@@ -158,7 +160,9 @@ class TranslateStage:
         return summary
 
 
-def work(payload: TranslatePayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]) -> dict[str, Any]:
+def work(
+    payload: TranslatePayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]
+) -> dict[str, Any]:
     from taura_desktop.translation.glossary import Glossary
     from taura_desktop.translation.sentences import translate_cues
 
@@ -192,8 +196,9 @@ def work(payload: TranslatePayload, emit: Callable[[WorkerMsg], None], cancelled
     return {"translated": counts}
 
 
-def translate_texts(texts: Sequence[str], src: str, tgt: str, engine: str = "auto",
-                    models_root: str | None = None) -> list[str]:
+def translate_texts(
+    texts: Sequence[str], src: str, tgt: str, engine: str = "auto", models_root: str | None = None
+) -> list[str]:
     """Translate a few texts in this process (previews, tests)."""
     root = str(model_store(models_root).root)
     return mt_engine(choose_mt(engine, src, tgt, root), root).translate_batch(list(texts), src, tgt)

@@ -121,7 +121,12 @@ class VoiceStage:
         return TaskSpec(
             self.name,
             VoicePayload(
-                str(project.path), lang, tuple(items), options.max_speed, options.hard_max_speed, root,
+                str(project.path),
+                lang,
+                tuple(items),
+                options.max_speed,
+                options.hard_max_speed,
+                root,
                 options.xtts_license_accepted,
             ),
         )
@@ -140,7 +145,9 @@ def _available(slot: tuple[int, int, int | None], natural_ms: int, options: Voic
     return available_ms(slot[0], slot[1], slot[2], DEFAULT_MIN_GAP_MS, natural_ms)
 
 
-def work(payload: VoicePayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]) -> dict[str, Any]:
+def work(
+    payload: VoicePayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]
+) -> dict[str, Any]:
     from taura_desktop.dub.cache import VoiceJob, voice_segments
     from taura_desktop.dub.fit import FitCaps
 

@@ -196,7 +196,9 @@ class ExportDialog(QDialog):
         media = self.project.meta.media
         if kind in _NEEDS_MEDIA and (media is None or not Path(media.path).is_file()):
             where = media.path if media is not None else self.project.path.name
-            return self.tr("The project's video is missing ({0}); only subtitles can be exported.").format(where)
+            return self.tr(
+                "The project's video is missing ({0}); only subtitles can be exported."
+            ).format(where)
         if kind in _MIXED and self.mix_box.currentData() == "background" and not background_available():
             return self.tr(
                 "The background mix needs a separated music/effects stem; the export stage cannot "

@@ -103,6 +103,11 @@ class JobsPanel(QWidget):
     def busy(self) -> bool:
         return self._session is not None or bool(self._queue)
 
+    def has_pending(self, flag: str) -> bool:
+        """Whether a queued or running request has ``extra[flag]`` set."""
+        reqs = [*self._queue, *([self._current] if self._current is not None else [])]
+        return any(r.extra.get(flag) for r in reqs)
+
     def enqueue(self, request: StageRequest) -> None:
         self._queue.append(request)
         self.cancel_button.setEnabled(True)

@@ -43,6 +43,7 @@ from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.model import Status
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
+from taura_desktop.ui.export_dialog import ExportDialog
 from taura_desktop.ui.jobs_panel import (
     JobsPanel,
     StageRequest,
@@ -50,7 +51,6 @@ from taura_desktop.ui.jobs_panel import (
     pipeline_available,
     stage_options,
 )
-from taura_desktop.ui.export_dialog import ExportDialog
 from taura_desktop.ui.model_manager import ModelManagerDialog
 from taura_desktop.ui.new_project import NewProjectDialog, NewProjectSpec
 from taura_desktop.ui.player import Player
@@ -134,6 +134,7 @@ class PreferencesDialog(QDialog):
 class MainWindow(QMainWindow):
     projectOpened = Signal(str)
     projectClosed = Signal()
+    tmFailed = Signal(str)
 
     def __init__(self, settings: Settings | None = None, *, player_vo: str | None = None) -> None:
         super().__init__()
@@ -279,6 +280,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, adock)
         self.tm_dock = adock
         self.dub_dir: Path | None = None
+        self.tmFailed.connect(self.show_message)
 
         self._peaks = _PeaksLoader(self)
         self._peaks.done.connect(self._peaks_done)
@@ -1050,8 +1052,8 @@ class MainWindow(QMainWindow):
             self.step_segment(1)
 
     def _tm_error(self, message: str) -> None:
-        # called from the writer thread: hand the text to the GUI thread
-        QTimer.singleShot(0, self, lambda: self.show_message(self.tr("Translation memory: {0}").format(message)))
+        # called from the writer thread: the signal is queued to the GUI thread
+        self.tmFailed.emit(self.tr("Translation memory: {0}").format(message))
 
     def mark_review(self) -> None:
         self._set_status(Status.NEEDS_REVIEW)
@@ -1157,13 +1159,16 @@ class MainWindow(QMainWindow):
             try:
                 Path(options.output).mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                self.show_banner(self.tr("{0}: cannot create the folder ({1})").format(options.output, exc.strerror))
+                self.show_banner(
+                    self.tr("{0}: cannot create the folder ({1})").format(options.output, exc.strerror)
+                )
                 return
 
         def done(kind: str, summary: dict[str, Any]) -> None:
             if kind == "finished":
                 outs = summary.get("outputs", [])
-                self.show_message(self.tr("Exported {0} files to {1}").format(len(outs), options.output), 15000)
+                text = self.tr("Exported {0} files to {1}").format(len(outs), options.output)
+                self.show_message(text, 15000)
                 for problem in summary.get("problems", []):
                     self.jobs.log.addItem(str(problem))
             elif summary.get("error"):
@@ -1185,14 +1190,14 @@ class MainWindow(QMainWindow):
         if project is None or lang is None:
             self.show_message(self.tr("This project has no target language."))
             return False
-        if any(getattr(r, "extra", {}).get("dub_render") for r in self.jobs._queue) or (
-            self.jobs._current is not None and self.jobs._current.extra.get("dub_render")
-        ):
+        if self.jobs.has_pending("dub_render"):
             return True  # already on its way
         import tempfile
 
         out = Path(tempfile.mkdtemp(prefix=f"taura-dub-{lang}-"))
-        options = stage_options("export", kind="stems", output=str(out), langs=(lang,), mix="duck", loudness="web")
+        options = stage_options(
+            "export", kind="stems", output=str(out), langs=(lang,), mix="duck", loudness="web"
+        )
 
         def done(kind: str, summary: dict[str, Any]) -> None:
             if kind != "finished" or self.project is not project:

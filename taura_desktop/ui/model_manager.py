@@ -115,7 +115,7 @@ class ModelManagerDialog(QDialog):
         self._op.failed.connect(self._op_failed)
         self._lister = BackgroundCall(self, "models-list")
         self._lister.done.connect(self._listed)
-        self._lister.failed.connect(lambda _t, msg: self.status.setText(msg))
+        self._lister.failed.connect(self._op_failed)
         self.last_result: Any = None
         self.last_error: str | None = None
 
@@ -222,7 +222,9 @@ class ModelManagerDialog(QDialog):
         if r < 0:
             return False
         self.table.selectRow(r)
-        self.table.scrollToItem(self.table.item(r, 0))
+        item = self.table.item(r, 0)
+        if item is not None:
+            self.table.scrollToItem(item)
         return True
 
     def selected_row(self) -> str | None:
@@ -311,7 +313,10 @@ class ModelManagerDialog(QDialog):
             self,
             self.tr("Import a model archive"),
             "",
-            self.tr("Model archives (*.argosmodel *.zip *.tar *.tar.gz *.tgz *.tar.xz *.tar.bz2 *.onnx);;All files (*)"),
+            self.tr(
+                "Model archives (*.argosmodel *.zip *.tar *.tar.gz *.tgz *.tar.xz *.tar.bz2 *.onnx)"
+                ";;All files (*)"
+            ),
         )
         if path:
             self.import_path(path)

@@ -6,7 +6,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -76,7 +76,26 @@ def tts_engines() -> list[tuple[str, str, bool]]:
     ]
 
 
+def missing_models(source_lang: str | None, targets: tuple[str, ...], mt_engine: str,
+                   stages: tuple[str, ...], whisper_model: str = "small") -> list[tuple[str, str]]:
+    """(engine/name, why) of store models the chosen stages need but are not installed."""
+    from taura_desktop.modelstore.store import ModelStore
+
+    store = ModelStore()
+    out: list[tuple[str, str]] = []
+    if "transcribe" in stages and not store.is_installed("whisper", whisper_model):
+        out.append((f"whisper/{whisper_model}", "speech recognition"))
+    if "translate" in stages and mt_engine == "argos" and source_lang:
+        for tgt in targets:
+            name = f"translate-{source_lang}_{tgt}"
+            if not store.is_installed("argos", name):
+                out.append((f"argos/{name}", f"translation {source_lang}→{tgt}"))
+    return out
+
+
 class NewProjectDialog(QDialog):
+    modelsRequested = Signal(str)  # engine/name to show in the model manager
+
     def __init__(self, parent: QWidget | None = None, media: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("New project"))
@@ -117,6 +136,10 @@ class NewProjectDialog(QDialog):
             box.setEnabled(reason is None and sid in have)
             self.stage_checks[sid] = box
             stage_row.addWidget(box)
+        self.models_note = QLabel(self)
+        self.models_note.setWordWrap(True)
+        self.models_note.setTextFormat(Qt.TextFormat.RichText)
+        self.models_note.linkActivated.connect(self.modelsRequested.emit)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         if reason is not None:
@@ -139,11 +162,32 @@ class NewProjectDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.models_note)
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
+        self.source_box.currentIndexChanged.connect(lambda _i: self.check_models())
+        self.mt_box.currentIndexChanged.connect(lambda _i: self.check_models())
+        self.targets.itemChanged.connect(lambda _i: self.check_models())
+        for box in self.stage_checks.values():
+            box.toggled.connect(lambda _on: self.check_models())
         if media:
             self.media_edit.setText(media)
         self._media_changed()
+        self.check_models()
+
+    def check_models(self) -> list[tuple[str, str]]:
+        """Show the models the chosen stages still need, each a link to the model manager."""
+        spec = self.spec()
+        missing = missing_models(spec.source_lang, spec.target_langs, spec.mt_engine, spec.stages)
+        if missing:
+            links = ", ".join(f'<a href="{key}">{key}</a> ({why})' for key, why in missing)
+            self.models_note.setText(
+                self.tr("Not installed yet: {0}. Click one to open the model manager.").format(links)
+            )
+        else:
+            self.models_note.setText("")
+        self.models_note.setVisible(bool(missing))
+        return missing
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a video"), "", self.tr(VIDEO_FILTER))

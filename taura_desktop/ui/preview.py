@@ -7,6 +7,7 @@ message says where it is.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -110,15 +111,11 @@ class AudioOut:
 
     def stop(self) -> None:
         if self._mpv is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self._mpv.command("stop")
-            except Exception:
-                pass
 
     def close(self) -> None:
         if self._mpv is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self._mpv.terminate()
-            except Exception:
-                pass
             self._mpv = None

@@ -38,7 +38,14 @@ RULE_LABELS = {
     "overlap": "Overlap",
     "empty": "Empty",
 }
-_RELEVANT = ChangeKind.TIMES | ChangeKind.TEXT | ChangeKind.TRANSLATION | ChangeKind.ADDED | ChangeKind.REMOVED | ChangeKind.META
+_RELEVANT = (
+    ChangeKind.TIMES
+    | ChangeKind.TEXT
+    | ChangeKind.TRANSLATION
+    | ChangeKind.ADDED
+    | ChangeKind.REMOVED
+    | ChangeKind.META
+)
 
 
 def _fmt_value(rule: str, value: float) -> str:
@@ -194,6 +201,8 @@ class QcPanel(QWidget):
         out = []
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
+            if item is None:
+                continue
             out.append((str(item.data(0, SEG_ROLE)), str(item.data(2, SEG_ROLE))))
         return out
 

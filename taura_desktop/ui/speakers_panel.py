@@ -9,13 +9,13 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QToolButton,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -58,7 +58,9 @@ class SpeakersPanel(QWidget):
         self.audio = AudioOut()
         self._preview = BackgroundCall(self, "voice-preview")
         self._preview.done.connect(self._preview_done)
-        self._preview.failed.connect(lambda _t, msg: self.message.emit(self.tr("Preview failed: {0}").format(msg)))
+        self._preview.failed.connect(
+            lambda _t, msg: self.message.emit(self.tr("Preview failed: {0}").format(msg))
+        )
         self.preview_buttons: dict[str, QToolButton] = {}
         self._project: Project | None = None
         self._unsubscribe: Callable[[], None] | None = None

@@ -28,7 +28,7 @@ from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.model import Origin
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
-from taura_desktop.ui.background import BackgroundCall, Report
+from taura_desktop.ui.background import BackgroundCall
 
 THRESHOLD = 0.85
 LIMIT = 5
@@ -188,9 +188,11 @@ class AlternativesPanel(QWidget):
             self.list.addItem(item)
         if matches:
             self.list.setCurrentRow(0)
-            self.header.setText(self.tr("{0} matches (≥ {1}%)").format(len(matches), round(THRESHOLD * 100)))
+            pct = round(THRESHOLD * 100)
+            self.header.setText(self.tr("{0} matches (≥ {1}%)").format(len(matches), pct))
         else:
-            self.header.setText(self.tr("No translation-memory match (≥ {0}%).").format(round(THRESHOLD * 100)))
+            pct = round(THRESHOLD * 100)
+            self.header.setText(self.tr("No translation-memory match (≥ {0}%).").format(pct))
         self._update_buttons()
         self.looked_up.emit(len(matches))
 

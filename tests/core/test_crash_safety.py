@@ -21,7 +21,10 @@ from taura_desktop.core.model import Segment
 from taura_desktop.core.project import Project
 
 path = Path(sys.argv[1])
-p = Project.open(path) if path.exists() else Project.create(path, media=None, source_lang="en", target_langs=("es",))
+if path.exists():
+    p = Project.open(path)
+else:
+    p = Project.create(path, media=None, source_lang="en", target_langs=("es",))
 n = len(p)
 print("ready", flush=True)
 while True:

@@ -165,7 +165,9 @@ def test_split_keeps_every_word(project: Project) -> None:
         lambda s: edits.add_segments(s, [Segment("s1", 0, 10, "dup")]),
     ],
 )
-def test_invalid_edits_are_refused_and_change_nothing(project: Project, bad: Callable[[ProjectState], Edit]) -> None:
+def test_invalid_edits_are_refused_and_change_nothing(
+    project: Project, bad: Callable[[ProjectState], Edit]
+) -> None:
     before = project.dump()
     with pytest.raises(EditError):
         project.apply(bad(project.state))

@@ -20,7 +20,11 @@ from taura_desktop.errors import ExitCode, ProjectError
 def _make(tmp_path: Path, n: int = 3) -> Path:
     path = tmp_path / "p.taura"
     with Project.create(path, media=None, source_lang="en", target_langs=("es",)) as p:
-        p.apply(edits.add_segments(p.state, [Segment(f"s{i}", i * 1000, i * 1000 + 900, f"line {i}") for i in range(n)]))
+        p.apply(
+            edits.add_segments(
+                p.state, [Segment(f"s{i}", i * 1000, i * 1000 + 900, f"line {i}") for i in range(n)]
+            )
+        )
     return path
 
 

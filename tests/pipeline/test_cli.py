@@ -19,7 +19,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str
     return code, out, err
 
 
-def test_new_import_info_export_qc(tmp_path: Path, sample: SampleMedia, capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_import_info_export_qc(
+    tmp_path: Path, sample: SampleMedia, capsys: pytest.CaptureFixture[str]
+) -> None:
     proj = tmp_path / "demo.taura"
     code, out, _ = run(capsys, "new", sample.video, "-o", proj, "--source-lang", "en")
     assert code == 0 and "created" in out
@@ -56,7 +58,9 @@ def test_new_import_info_export_qc(tmp_path: Path, sample: SampleMedia, capsys: 
         (lambda d: _write(d / "text.mp4", b"just some text, not a video\n" * 50), "not a media file"),
     ],
 )
-def test_bad_media_exits_3_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], make, needle: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_media_exits_3_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make, needle: str
+) -> None:  # type: ignore[no-untyped-def]
     video = make(tmp_path)
     code, _, err = run(capsys, "new", video, "-o", tmp_path / "x.taura")
     assert code == 3
@@ -72,8 +76,9 @@ def test_video_without_audio_exits_3(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 3 and "no audio" in err
 
 
-def test_bad_subtitles_exit_3_and_keep_the_project(tmp_path: Path, sample: SampleMedia,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_subtitles_exit_3_and_keep_the_project(
+    tmp_path: Path, sample: SampleMedia, capsys: pytest.CaptureFixture[str]
+) -> None:
     proj = tmp_path / "p.taura"
     assert run(capsys, "new", sample.video, "-o", proj, "--source-lang", "en")[0] == 0
     assert run(capsys, "import-subs", proj, sample.subtitles)[0] == 0
@@ -97,7 +102,9 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert code == 2 and ".taura" in err
 
 
-def test_missing_engine_exits_4(tmp_path: Path, sample: SampleMedia, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_engine_exits_4(
+    tmp_path: Path, sample: SampleMedia, capsys: pytest.CaptureFixture[str]
+) -> None:
     proj = tmp_path / "p.taura"
     run(capsys, "new", sample.video, "-o", proj, "--source-lang", "en")
     run(capsys, "import-subs", proj, sample.subtitles)
@@ -108,8 +115,12 @@ def test_missing_engine_exits_4(tmp_path: Path, sample: SampleMedia, capsys: pyt
 
 
 def test_console_script_is_installed_and_quiet_when_piped(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "taura_desktop.cli.main", "--version"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "taura_desktop.cli.main", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0 and proc.stdout.startswith("taura ")
 
 

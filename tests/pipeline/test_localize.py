@@ -17,9 +17,25 @@ from taura_desktop.sample import SampleMedia
 
 
 def _localize(sample: SampleMedia, out: Path) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "taura_desktop.cli.main", "localize", str(sample.video), "--to", "es",
-           "--subs", str(sample.subtitles), "--source-lang", "en", "-o", str(out), "--offline"]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    cmd = [
+        sys.executable,
+        "-m",
+        "taura_desktop.cli.main",
+        "localize",
+        str(sample.video),
+        "--to",
+        "es",
+        "--subs",
+        str(sample.subtitles),
+        "--source-lang",
+        "en",
+        "-o",
+        str(out),
+        "--offline",
+    ]
+    return subprocess.run(
+        cmd, capture_output=True, text=True, check=False, env={**os.environ, "PYTHONWARNINGS": "ignore"}
+    )
 
 
 def test_localize_offline_makes_a_synced_master(tmp_path: Path, sample: SampleMedia) -> None:
@@ -42,8 +58,10 @@ def test_localize_offline_makes_a_synced_master(tmp_path: Path, sample: SampleMe
     assert set(report) == {"en", "es"}
     # each dub clip starts where its fit result says: check the rendered Spanish track
     with Project.open(out / "taura_sample.taura") as p:
-        starts = [s.start_ms + s.translations["es"].clip.fit.offset_ms  # type: ignore[union-attr]
-                  for s in p.segments()]
+        starts = [
+            s.start_ms + s.translations["es"].clip.fit.offset_ms  # type: ignore[union-attr]
+            for s in p.segments()
+        ]
     spa_index = next(s.index for s in dub.streams if s.kind == "audio" and s.language == "spa")
     audio = decode_audio(master, 16000, stream_index=spa_index)
     env = np.sqrt(np.convolve(audio**2, np.ones(160) / 160, mode="same"))

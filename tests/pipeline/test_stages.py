@@ -20,8 +20,13 @@ from taura_desktop.pipeline.voice import VoiceOptions
 
 def test_translate_then_resume_skips_current_work(subs_project: Project, worker: Worker) -> None:
     events: list[JobEvent] = []
-    summary = run_stage(subs_project, "translate", TranslateOptions(("es",), engine="apertium"),
-                        on_event=events.append, worker=worker)
+    summary = run_stage(
+        subs_project,
+        "translate",
+        TranslateOptions(("es",), engine="apertium"),
+        on_event=events.append,
+        worker=worker,
+    )
     assert summary["translated"]["es"] == len(subs_project)
     for seg in subs_project.segments():
         tr = seg.translation("es")
@@ -64,7 +69,10 @@ def test_voice_cancel_keeps_finished_segments_and_resumes(subs_project: Project,
     # 80 segments: long enough that the cancel lands while the worker is busy
     segs = [Segment(f"x{i:03d}", 40_000 + i * 3000, 40_000 + i * 3000 + 2500, f"line {i}") for i in range(80)]
     subs_project.apply(edits.add_segments(subs_project.state, segs))
-    texts = {s.id: f"Esta es la frase número {i} del vídeo de prueba." for i, s in enumerate(subs_project.segments())}
+    texts = {
+        s.id: f"Esta es la frase número {i} del vídeo de prueba."
+        for i, s in enumerate(subs_project.segments())
+    }
     subs_project.apply(edits.apply_engine_translations(subs_project.state, "es", texts, engine="test"))
     session = StageSession(subs_project, "voice", VoiceOptions(lang="es"), worker=worker)
     session.start()
@@ -95,7 +103,9 @@ def test_voice_cancel_keeps_finished_segments_and_resumes(subs_project: Project,
     assert third["voiced"] == third["synthesized"] == 1
 
 
-def test_worker_crash_is_a_clean_failure_and_the_next_job_works(subs_project: Project, worker: Worker) -> None:
+def test_worker_crash_is_a_clean_failure_and_the_next_job_works(
+    subs_project: Project, worker: Worker
+) -> None:
     run_stage(subs_project, "translate", TranslateOptions(("es",), engine="apertium"), worker=worker)
     before = subs_project.dump()
     session = StageSession(subs_project, "voice", VoiceOptions(lang="es"), worker=worker)

@@ -3,6 +3,7 @@ faster-whisper loading and inference in the worker, words cut into cues, resumab
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_whisper(tmp_path_factory.mktemp("whisper") / "tiny")
 
 
-def test_transcribe_with_tiny_model(tmp_path: Path, sample: SampleMedia, tiny_model: Path, worker: Worker) -> None:
+def test_transcribe_with_tiny_model(
+    tmp_path: Path, sample: SampleMedia, tiny_model: Path, worker: Worker
+) -> None:
     with project_ops.new_project(sample.video, tmp_path / "t.taura", source_lang="en") as p:
         events: list[JobEvent] = []
         opts = TranscribeOptions(model=str(tiny_model), beam_size=1, temperature=(0.0,), device="cpu")
@@ -28,21 +31,22 @@ def test_transcribe_with_tiny_model(tmp_path: Path, sample: SampleMedia, tiny_mo
         assert summary["device"] == "cpu" and summary["language"] == "en"
         segs = p.segments()
         # random weights: assert structure, not words
-        for a, b in zip(segs, segs[1:], strict=False):
+        for a, b in itertools.pairwise(segs):
             assert a.start_ms <= b.start_ms
         for s in segs:
             assert 0 <= s.start_ms < s.end_ms <= p.meta.media.duration_ms + 1000  # type: ignore[union-attr]
             for w in s.words:
                 assert s.start_ms <= w.start_ms <= w.end_ms
         progress = [e for e in events if e.kind == "progress" and e.total]
-        assert progress and all(x.done <= y.done for x, y in zip(progress, progress[1:], strict=False))
+        assert progress and all(x.done <= y.done for x, y in itertools.pairwise(progress))
         assert p.meta.settings["transcribe"]["complete"] is True  # type: ignore[index]
         # resumable: a second run has nothing to do
         assert run_stage(p, "transcribe", opts, worker=worker).get("skipped")
 
 
-def test_transcribe_missing_media_is_a_clean_error(tmp_path: Path, sample: SampleMedia, tiny_model: Path,
-                                                   worker: Worker) -> None:
+def test_transcribe_missing_media_is_a_clean_error(
+    tmp_path: Path, sample: SampleMedia, tiny_model: Path, worker: Worker
+) -> None:
     import shutil
 
     from taura_desktop.errors import MediaError

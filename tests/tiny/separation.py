@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -82,13 +81,10 @@ def install_tiny_separator(store_root: Path, name: str = "htdemucs", **kwargs: o
     from taura_desktop.modelstore.store import ModelStore
 
     store = ModelStore(store_root)
-    staging = Path(tempfile.mkdtemp(prefix="tiny-sep-"))
+    ws = store.new_workspace("tiny")
     try:
-        ws = store.new_workspace("tiny")
-        shutil.rmtree(ws)
-        build_tiny_separator(staging / "m", **kwargs)  # type: ignore[arg-type]
-        shutil.copytree(staging / "m", ws)
+        build_tiny_separator(ws, **kwargs)  # type: ignore[arg-type]
         return store.install_from_dir(ws, "separation", name, source="test:tiny",
                                       license="MIT").path
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(ws, ignore_errors=True)  # gone already when installed
