@@ -82,3 +82,22 @@ def test_localize_again_resumes_instead_of_redoing(tmp_path: Path, sample: Sampl
     assert proc.returncode == 0, proc.stderr
     with Project.open(out / "taura_sample.taura") as p:
         assert {s.id: s.translations["es"].clip.key for s in p.segments()} == keys  # type: ignore[union-attr]
+
+
+def test_offline_flag_really_blocks_sockets_in_the_process_and_its_workers(tmp_path: Path) -> None:
+    # loopback only, so a broken guard could not send traffic anywhere
+    code = (
+        "import socket\n"
+        "import os\n"
+        "from taura_desktop.jobs.worker import go_offline\n"
+        "go_offline()\n"
+        "try:\n"
+        "    socket.create_connection(('127.0.0.1', 9), timeout=1)\n"
+        "except Exception as exc:\n"
+        "    print('parent:', type(exc).__name__)\n"
+        "print('worker env:', os.environ.get('TAURA_OFFLINE'))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert "parent: NetworkBlockedError" in proc.stdout, proc.stderr
+    assert "worker env: 1" in proc.stdout  # spawned workers inherit offline mode
+    assert "offline mode blocked a network access: create_connection 127.0.0.1:9" in proc.stderr
