@@ -18,7 +18,7 @@ from taura_desktop.core import edits
 from taura_desktop.core.model import Segment, VoiceClip, VoiceSpec
 from taura_desktop.core.project import Project
 from taura_desktop.core.store import ProjectStore
-from taura_desktop.errors import CancelledError, UsageError
+from taura_desktop.errors import CancelledError, EngineUnavailableError, UsageError
 from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WorkerMsg
 from taura_desktop.pipeline.engines import model_store, tts_engine
 
@@ -76,6 +76,29 @@ def voice_for(project: Project, seg: Segment, lang: str, engine: str | None) -> 
     return default_voices(speaker_ids, lang, engine or "espeak")[sid or "_"]
 
 
+def cheap_version(spec: VoiceSpec) -> str | None:
+    """The engine version that goes into clip keys, where it is cheap to know here (espeak:
+    one cached `--version` call). None: let the worker decide (its cache hits cost nothing)."""
+    return tts_engine("espeak", "", "").version if spec.engine == "espeak" else None
+
+
+def check_voice_available(engine: str, voice: str, models_root: str, xtts_accepted: bool) -> None:
+    """Exit-4 errors for a voice that cannot be used, checked without loading any model."""
+    from taura_desktop.dub.voices import ENGINES
+    from taura_desktop.engines.tts.xtts import require_license_accepted
+
+    if engine not in ENGINES:
+        raise EngineUnavailableError(f"voice engine {engine!r}: unknown (use one of {', '.join(ENGINES)})")
+    if engine == "espeak":
+        if voice:
+            tts_engine("espeak", "", "").check_voice(voice)  # type: ignore[attr-defined]
+    elif engine == "piper":
+        model_store(models_root).path("piper", voice.partition("#")[0])
+    else:
+        require_license_accepted(xtts_accepted)
+        model_store(models_root).path("xtts", "xtts-v2")
+
+
 def _slot(project: Project, seg: Segment) -> tuple[int, int, int | None]:
     _, nxt = project.state.neighbours(seg.id)
     return seg.start_ms, seg.end_ms, None if nxt is None else nxt.start_ms
@@ -106,8 +129,8 @@ class VoiceStage:
             if tr.clip is not None and options.segment_ids is None:
                 if options.only_missing:
                     continue
-                engine = tts_engine(spec.engine, spec.voice, root, options.xtts_license_accepted)
-                key = clip_key(tr.text, spec, engine.version, 1.0, lang)
+                version = cheap_version(spec)
+                key = None if version is None else clip_key(tr.text, spec, version, 1.0, lang)
                 fit = tr.clip.fit
                 same_slot = fit is not None and fit.available_ms == _available(slot, fit.natural_ms, options)
                 if tr.clip.key == key and same_slot:
@@ -115,9 +138,10 @@ class VoiceStage:
             items.append(VoiceItem(sid, tr.text, spec, slot))
         if not items:
             return None
-        # fail fast (exit 4) on engines/voices that cannot be used, before any work starts
+        # fail fast (exit 4) on engines/voices that cannot be used, before any work starts,
+        # without loading a model in this (possibly GUI) process
         for engine_name, voice in {(i.voice.engine, i.voice.voice) for i in items}:
-            tts_engine(engine_name, voice, root, options.xtts_license_accepted)
+            check_voice_available(engine_name, voice, root, options.xtts_license_accepted)
         return TaskSpec(
             self.name,
             VoicePayload(

@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from taura_desktop.core import edits
-from taura_desktop.core.model import Origin, Segment
+from taura_desktop.core.model import Origin, Segment, VoiceSpec
 from taura_desktop.core.project import Project
 from taura_desktop.errors import CancelledError, EngineUnavailableError, ExitCode, TauraError
 from taura_desktop.jobs import JobEvent, StageSession, run_stage
@@ -127,3 +127,18 @@ def test_engines_stay_loaded_across_jobs(subs_project: Project, worker: Worker) 
     pid = worker._proc.pid if worker._proc else None
     run_stage(subs_project, "voice", VoiceOptions(lang="es"), worker=worker)
     assert worker._proc is not None and worker._proc.pid == pid
+
+
+def test_unusable_voices_fail_fast_with_exit_4(subs_project: Project, worker: Worker) -> None:
+    texts = {s.id: "Hola." for s in subs_project.segments()}
+    subs_project.apply(edits.apply_engine_translations(subs_project.state, "es", texts, engine="test"))
+    with pytest.raises(EngineUnavailableError, match="piper"):
+        run_stage(subs_project, "voice", VoiceOptions(lang="es", engine="piper"), worker=worker)
+    subs_project.apply(edits.add_speaker(subs_project.state, "Ann", "ann"))
+    subs_project.apply(edits.set_speaker(subs_project.state, subs_project.state.ids(), "ann"))
+    subs_project.apply(edits.set_voice(subs_project.state, "ann", "es", VoiceSpec("espeak", "no-such-voice")))
+    with pytest.raises(EngineUnavailableError, match="no-such-voice"):
+        run_stage(subs_project, "voice", VoiceOptions(lang="es"), worker=worker)
+    with pytest.raises(EngineUnavailableError, match=r"(?i)licen"):
+        run_stage(subs_project, "voice", VoiceOptions(lang="es", engine="xtts"), worker=worker)
+    assert not worker.alive
