@@ -24,3 +24,11 @@ def memory_path() -> Path:
 
 def user_glossary_path() -> Path:
     return user_data_dir() / "glossary.json"
+
+
+def cache_dir() -> Path:
+    """Derived data worth keeping across projects (separated background stems)."""
+    override = os.environ.get("TAURA_CACHE_DIR")
+    path = Path(override) if override else platformdirs.user_cache_path(APP)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -59,6 +59,10 @@ class ExportStage:
             if media is None or not Path(media.path).is_file():
                 where = media.path if media else str(project.path)
                 raise MediaError(f"{where}: the project's video is missing (moved or deleted?)")
+        if options.mix == "background" and options.kind in ("mp4", "mkv", "stems"):
+            from taura_desktop.modelstore.store import ModelStore
+
+            ModelStore().path("separation", "htdemucs")  # exit 4 with how to get it
         if options.kind == "burn" and len(langs) != 1:
             raise UsageError("export burn: choose exactly one language (--lang xx)")
         return TaskSpec(self.name, ExportPayload(str(project.path), _with_langs(options, tuple(langs))))
@@ -162,6 +166,24 @@ def export(
         return {"outputs": [str(p) for p in paths], "problems": []}
     assert media is not None
     video = Path(media.path)
+    background: Path | None = None
+    stage_progress = progress
+    if o.mix == "background" and o.kind in ("mp4", "mkv", "stems"):
+        from taura_desktop.paths import cache_dir
+        from taura_desktop.pipeline.separate import background_stem
+
+        background = background_stem(
+            video,
+            f"{media.head_sha1}-{media.size}",
+            cache_dir() / "separation",
+            None,
+            progress=lambda f, what: progress(0.5 * f, what),
+            cancel=cancelled,
+        )
+
+        def stage_progress(fraction: float, what: str) -> None:
+            progress(0.5 + 0.5 * fraction, what)
+
     if o.kind in ("mp4", "mkv"):
         from taura_desktop.export.master import SubtitleTrack, export_master
 
@@ -187,8 +209,9 @@ def export(
                 tracks,
                 settings,
                 original_lang=state.meta.source_lang,
-                progress=progress,
+                progress=stage_progress,
                 cancel=cancelled,
+                background=background,
             )
         outputs.append(str(report.path))
         problems.extend(report.problems)
@@ -203,14 +226,16 @@ def export(
     elif o.kind == "stems":
         from taura_desktop.export.stems import export_stems
 
+        out.mkdir(parents=True, exist_ok=True)
         stems = export_stems(
             out,
             video=video,
             dub_tracks=dub_tracks(state, store, langs),
             settings=settings,
             duration_ms=media.duration_ms,
-            progress=progress,
+            progress=stage_progress,
             cancel=cancelled,
+            background=background,
         )
         outputs.extend(str(p) for p in stems.values())
     elif o.kind == "otio":
