@@ -180,6 +180,44 @@ def bench_model_scroll() -> dict[str, float]:
     return {"table data() per call (µs), 10,000 rows": per_call, "typing edit incl. refresh (ms)": edit_ms}
 
 
+def bench_latency(n: int = 300) -> dict[str, float]:
+    """Event-loop lateness (10 ms timer) while real stages run through the editor's jobs panel:
+    translate (apertium en->es) then voice (espeak-ng) on ``n`` segments."""
+    import shutil
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from taura_desktop.ui.jobs_panel import StageRequest, stage_options
+    from taura_desktop.ui.main_window import MainWindow
+    from taura_desktop.ui.settings import Settings
+    from tests.ui.helpers import make_project
+    from tests.ui.latency import run_with_latency
+
+    _app = QApplication.instance() or QApplication([])
+    work = Path(tempfile.mkdtemp(prefix="taura-bench-lat-"))
+    make_project(work / "lat.taura", n, langs=("es",), voiced=False).close()
+    settings = Settings(QSettings(str(work / "s.ini"), QSettings.Format.IniFormat))
+    w = MainWindow(settings, player_vo="null")
+    w.resize(1280, 800)
+    w.show()
+    w.open_project(work / "lat.taura")
+    out: dict[str, float] = {"segments": float(n)}
+    requests = []
+    if shutil.which("apertium"):
+        requests.append(("translate", StageRequest(
+            "translate", stage_options("translate", langs=("es",), engine="apertium", force=True))))
+    if shutil.which("espeak-ng"):
+        requests.append(("voice", StageRequest("voice", stage_options("voice", lang="es", engine="espeak"))))
+    for name, req in requests:
+        rep = run_with_latency(w.jobs, [req])
+        for k, v in rep.summary().items():
+            out[f"{name} {k}"] = v
+        out[f"{name} ok"] = 1.0 if rep.kinds == ["finished"] else 0.0
+    w.close()
+    return out
+
+
 def open_child(path: str) -> None:
     """Fresh process: imports, QApplication, window, open, first paint of the timeline."""
     t_start = time.perf_counter()
@@ -239,6 +277,9 @@ def main() -> int:
         print(f"  {k:45s} {v:8.2f}{unit}")
     print("== segment table model ==")
     for k, v in bench_model_scroll().items():
+        print(f"  {k:45s} {v:8.2f}")
+    print("== latency: event-loop lateness (10 ms timer) while stages run in the jobs panel ==")
+    for k, v in bench_latency().items():
         print(f"  {k:45s} {v:8.2f}")
     print("== open a 2-hour project with 2,000 segments (fresh process) ==")
     work = Path(tempfile.mkdtemp(prefix="taura-bench-"))

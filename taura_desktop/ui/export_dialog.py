@@ -51,8 +51,11 @@ _NEEDS_MEDIA = {"mp4", "mkv", "stems", "otio", "burn"}
 
 
 def background_available() -> bool:
-    """Whether the export stage can mix over a separated background (it passes no stem yet)."""
-    return False
+    """Whether the background mix can run: the export worker separates the music/effects
+    stem with the ``separation/htdemucs`` model, which must be installed (a stat, no reading)."""
+    from taura_desktop.modelstore.store import ModelStore
+
+    return ModelStore().is_installed("separation", "htdemucs")
 
 
 def kind_info(kind: str) -> tuple[str, bool, str]:
@@ -201,8 +204,8 @@ class ExportDialog(QDialog):
             ).format(where)
         if kind in _MIXED and self.mix_box.currentData() == "background" and not background_available():
             return self.tr(
-                "The background mix needs a separated music/effects stem; the export stage cannot "
-                "make one yet (choose duck or replace)."
+                "The background mix needs the music/effects separation model (htdemucs): import it "
+                "in File > Models, or choose duck or replace."
             )
         return None
 

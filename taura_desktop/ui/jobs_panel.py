@@ -144,7 +144,7 @@ class JobsPanel(QWidget):
 
             session = StageSession(self._project, req.stage, req.options)
             events = session.start()
-        except (TauraError, ImportError) as exc:
+        except Exception as exc:  # any failure to plan/submit is reported, the queue goes on
             self._log(self.tr("{0} could not start: {1}").format(req.label or req.stage, exc))
             self.stageFinished.emit(req.stage, "failed")
             self.stageSummary.emit(req.stage, "failed", {"error": str(exc)})

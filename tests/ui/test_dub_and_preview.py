@@ -59,7 +59,12 @@ def test_render_dub_loads_the_mix(qtbot: QtBot, window: MainWindow) -> None:
     assert sig.args[1] == "finished", sig.args
     seen: list[str | None] = []
     orig = window.player.set_dub_audio
-    window.player.set_dub_audio = lambda p: (seen.append(p), orig(p))[1]  # type: ignore[method-assign]
+
+    def spy(path: str | None) -> None:
+        seen.append(path)
+        orig(path)
+
+    window.player.set_dub_audio = spy  # type: ignore[method-assign]
     with qtbot.waitSignal(window.jobs.stageSummary, timeout=120000) as sig:
         assert window.render_dub()
         assert window.render_dub()  # a second request while one runs is not queued again

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QMenu
 from pytestqt.qtbot import QtBot
 
 from taura_desktop.core.project import Project
@@ -61,7 +61,11 @@ def test_background_mix_says_why(qtbot: QtBot, project: Project) -> None:
     qtbot.addWidget(d)
     d.set_kind("mp4")
     d.mix_box.setCurrentIndex(d.mix_box.findData("background"))
-    assert "background" in (d.problem() or "") or "video is missing" in (d.problem() or "")
+    # no video and no separation model: both say so (the video first)
+    assert "video is missing" in (d.problem() or "")
+    import taura_desktop.ui.export_dialog as ed
+
+    assert not ed.background_available()
 
 
 @pytest.fixture
@@ -75,7 +79,8 @@ def window(qtbot: QtBot, settings: Settings, tmp_path: Path) -> MainWindow:
 
 def test_export_runs_through_the_jobs_panel(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     assert window.a_export.isEnabled()
-    assert window.a_export in window.menuBar().actions()[0].menu().actions()  # File menu
+    menus = window.menuBar().findChildren(QMenu)
+    assert any(window.a_export in m.actions() and window.a_open in m.actions() for m in menus)
     assert window.project is not None
     d = ExportDialog(window.project, window)
     qtbot.addWidget(d)
