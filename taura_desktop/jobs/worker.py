@@ -14,6 +14,7 @@ import importlib
 import multiprocessing as mp
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -127,12 +128,22 @@ class Worker:
     def __init__(self) -> None:
         self._proc: mp.process.BaseProcess | None = None
         self._conn: Connection | None = None
+        self._lock = threading.Lock()  # start() may run on a helper thread
 
     @property
     def alive(self) -> bool:
         return self._proc is not None and self._proc.is_alive()
 
+    def start(self) -> None:
+        """Start the process ahead of the first job (e.g. from a thread when the editor opens
+        a project), so submitting a job never waits for a process to spawn."""
+        self._ensure()
+
     def _ensure(self) -> Connection:
+        with self._lock:
+            return self._ensure_locked()
+
+    def _ensure_locked(self) -> Connection:
         if not self.alive or self._conn is None:
             ctx = mp.get_context("spawn")
             parent, child = ctx.Pipe(duplex=True)

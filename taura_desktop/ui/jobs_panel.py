@@ -8,6 +8,7 @@ as segments arrive) and never blocks: one ``poll(0)`` per tick.
 from __future__ import annotations
 
 import importlib
+import threading
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
+from taura_desktop.jobs.worker import shared_worker
 
 POLL_MS = 30
 
@@ -98,6 +100,9 @@ class JobsPanel(QWidget):
         if self.busy:
             self.cancel_all()
         self._project = project
+        if project is not None and not shared_worker().alive:
+            # spawn the worker off the GUI thread so the first job starts at once
+            threading.Thread(target=shared_worker().start, name="worker-start", daemon=True).start()
 
     @property
     def busy(self) -> bool:

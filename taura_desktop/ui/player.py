@@ -240,6 +240,9 @@ class Player(QWidget):
             "idle": "yes",
             "hr_seek": "yes",
             "gpu_sw": "yes",
+            # the editor draws the segment text itself: never auto-load a subtitle file that
+            # sits beside the video (it would show the stale text over ours)
+            "sub_auto": "no",
         }
         ao = os.environ.get("TAURA_MPV_AO") or ao
         if ao:
