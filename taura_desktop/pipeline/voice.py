@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from taura_desktop.core import edits
@@ -54,6 +54,8 @@ class VoicePayload:
     hard_max_speed: float
     models_root: str
     xtts_license_accepted: bool
+    media: str | None = None
+    references: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)  # voice-cloning clips
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,48 @@ def voice_for(project: Project, seg: Segment, lang: str, engine: str | None) -> 
     speaker_ids = list(project.state.speakers) or ["_"]
     sid = seg.speaker_id if seg.speaker_id in project.state.speakers else speaker_ids[0]
     return default_voices(speaker_ids, lang, engine or "espeak")[sid or "_"]
+
+
+def clone_references(project: Project, items: list[VoiceItem]) -> dict[str, tuple[tuple[int, int], ...]]:
+    """For each cloned (XTTS) voice, the source-audio ranges to clone from: the voice's chosen
+    reference segments, else the speaker's clean segments picked automatically."""
+    from taura_desktop.engines.tts.xtts import pick_reference, reference_key
+
+    refs: dict[str, tuple[tuple[int, int], ...]] = {}
+    for item in items:
+        key = reference_key(item.voice)
+        if key in refs:
+            continue
+        if item.voice.reference_segment_ids:
+            segs = [
+                project.state.segments[i]
+                for i in item.voice.reference_segment_ids
+                if i in project.state.segments
+            ]
+        else:
+            speaker = project.segment(item.seg_id).speaker_id
+            own = [s for s in project.segments() if s.speaker_id == speaker]
+            picked = set(
+                pick_reference([(s.id, s.start_ms, s.end_ms, "overlap" in s.flags) for s in own], None)
+            )
+            segs = [s for s in own if s.id in picked]
+        refs[key] = tuple((s.start_ms, s.end_ms) for s in segs)
+    return refs
+
+
+def _set_clone_references(engine: object, payload: VoicePayload) -> None:
+    """Decode each cloned voice's reference ranges and hand them to the engine once."""
+    from taura_desktop.media.decode import decode_audio
+
+    if not payload.references or payload.media is None:
+        return
+    import numpy as np
+
+    for key, ranges in payload.references.items():
+        if not ranges:
+            raise EngineUnavailableError(f"voice '{key}': no clean segment of this speaker to clone from")
+        pieces = [decode_audio(payload.media, 24000, start_ms=a, end_ms=b) for a, b in ranges]
+        engine.set_reference(key, np.concatenate(pieces), 24000)  # type: ignore[attr-defined]
 
 
 def cheap_version(spec: VoiceSpec) -> str | None:
@@ -152,6 +196,8 @@ class VoiceStage:
                 options.hard_max_speed,
                 root,
                 options.xtts_license_accepted,
+                project.meta.media.path if project.meta.media else None,
+                clone_references(project, [i for i in items if i.voice.engine == "xtts"]),
             ),
         )
 
@@ -186,6 +232,8 @@ def work(
         done = 0
         for (engine_name, voice), items in groups.items():
             engine = tts_engine(engine_name, voice, payload.models_root, payload.xtts_license_accepted)
+            if engine_name == "xtts":
+                _set_clone_references(engine, payload)
             for start in range(0, len(items), BATCH):
                 if cancelled():
                     raise CancelledError("voicing cancelled")

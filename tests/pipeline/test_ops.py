@@ -32,3 +32,23 @@ def test_approved_translations_feed_the_memory(subs_project: Project, worker: Wo
     run_stage(subs_project, "translate", TranslateOptions(("es",), engine="apertium"), worker=worker)
     tr = subs_project.segment(dup.id).translations["es"]
     assert tr.text == "Bienvenidos a Taura." and tr.engine == "memory"
+
+
+def test_cloned_voices_get_reference_audio_from_their_own_speaker(subs_project: Project) -> None:
+    from taura_desktop.core.model import VoiceSpec
+    from taura_desktop.pipeline.voice import VoiceItem, clone_references
+
+    ids = subs_project.state.ids()
+    subs_project.apply(edits.add_speaker(subs_project.state, "Ann", "ann"))
+    subs_project.apply(edits.add_speaker(subs_project.state, "Bob", "bob"))
+    subs_project.apply(edits.set_speaker(subs_project.state, ids[: len(ids) // 2], "ann"))
+    subs_project.apply(edits.set_speaker(subs_project.state, ids[len(ids) // 2 :], "bob"))
+    ann = VoiceSpec("xtts", "ann")
+    chosen = VoiceSpec("xtts", "", reference_segment_ids=(ids[-1],))
+    items = [VoiceItem(ids[0], "Hola", ann, (0, 1, None)), VoiceItem(ids[1], "Hola", chosen, (0, 1, None))]
+    refs = clone_references(subs_project, items)
+    ann_ranges = {(s.start_ms, s.end_ms) for s in subs_project.segments() if s.speaker_id == "ann"}
+    assert refs["ann"] and set(refs["ann"]) <= ann_ranges  # picked from Ann's own segments
+    assert sum(b - a for a, b in refs["ann"]) >= 6000 or set(refs["ann"]) == ann_ranges
+    last = subs_project.segment(ids[-1])
+    assert list(refs.values())[1] == ((last.start_ms, last.end_ms),)  # the user's choice wins
