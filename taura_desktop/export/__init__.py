@@ -16,6 +16,7 @@ from taura_desktop.export.mix import (
     MixSettings,
     PlacedClip,
     mix_tracks,
+    prime_loudness_cache,
     render_dub,
 )
 from taura_desktop.export.otio_export import build_timeline, export_edl, export_fcpxml, export_otio
@@ -43,6 +44,7 @@ __all__ = [
     "export_stems",
     "iso639_2",
     "mix_tracks",
+    "prime_loudness_cache",
     "probe_streams",
     "render_dub",
 ]

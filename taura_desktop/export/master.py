@@ -1,25 +1,27 @@
 """Deliver a dubbed master: the source video copied, original + dubbed audio tracks, soft subs.
 
-Steps: (1) each language's final mix is rendered in two streamed passes (``mix.mix_tracks``)
-straight into its own ffmpeg encoder (AAC ``-aac_coder fast``, or Opus/FLAC in MKV) writing a
-scratch file beside the output; (2) one ffmpeg run muxes the source video and original audio
-(``-c copy``, never re-encoded), the encoded dubs and the subtitle files with language tags,
-titles and dispositions into a hidden partial file, renamed into place only when complete;
-(3) the result is probed and compared with what was asked (``verify.verify_master``).
+One ffmpeg run does all the writing: it copies the source video and original audio (``-c copy``,
+never re-encoded), encodes each language's final mix (AAC ``-aac_coder fast``, or Opus/FLAC in
+MKV) streamed to it through a pipe by ``mix.mix_tracks`` (loudness estimated, one rendering
+pass; see there), and muxes them with the subtitle files, language tags, titles and
+dispositions into a hidden partial file, renamed into place only when complete. The result is
+then probed and compared with what was asked (``verify.verify_master``).
 """
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from taura_desktop.errors import MediaError, SubtitleError, UsageError
-from taura_desktop.export._proc import Cancel, PipeEncoder, Progress, check_cancel, run_ffmpeg
-from taura_desktop.export.atomic import atomic_output, scratch_dir
-from taura_desktop.export.mix import DubTrack, MixResult, MixSettings, audio_channels, mix_tracks
-from taura_desktop.export.verify import ExpectedTrack, ProbedStream, verify_master
+from taura_desktop.export._proc import Cancel, PcmMux, Progress, check_cancel, run_ffmpeg
+from taura_desktop.export.atomic import atomic_output
+from taura_desktop.export.mix import DubTrack, MixResult, MixSettings, mix_tracks, probe_media
+from taura_desktop.export.verify import ExpectedTrack, ProbedStream, probe_streams, verify_master
 
 # ISO 639-1 -> ISO 639-2/B (the form MP4 and Matroska language tags use).
 _ISO2_TO_3: dict[str, str] = {
@@ -74,13 +76,36 @@ class MasterReport:
     elapsed_s: float
 
 
-_CODECS = {
-    # name: (ffmpeg args, scratch extension, scratch muxer)
-    "aac": (["-c:a", "aac", "-b:a", "192k"], ".m4a", "mp4"),
-    "opus": (["-c:a", "libopus", "-b:a", "128k"], ".mka", "matroska"),
-    "flac": (["-c:a", "flac"], ".mka", "matroska"),
+_CODECS: dict[str, tuple[str, dict[str, str]]] = {  # name: (encoder, per-stream options)
+    "aac": ("aac", {"-b": "192k"}),
+    "opus": ("libopus", {"-b": "128k"}),
+    "flac": ("flac", {}),
 }
 _SUB_EXT = {".srt", ".ass", ".ssa", ".vtt"}
+
+
+class _Background:
+    """Runs ``fn`` in a thread; ``result()`` waits for it (and re-raises its error)."""
+
+    def __init__(self, fn: Callable[[], tuple[int | None, list[ProbedStream]]]) -> None:
+        self._fn = fn
+        self._out: tuple[int | None, list[ProbedStream]] | None = None
+        self._exc: BaseException | None = None
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self) -> None:
+        try:
+            self._out = self._fn()
+        except BaseException as e:  # handed to result()
+            self._exc = e
+
+    def result(self) -> tuple[int | None, list[ProbedStream]]:
+        self._t.join()
+        if self._exc is not None:
+            raise self._exc
+        assert self._out is not None
+        return self._out
 
 
 def _check_inputs(video: Path, out: Path, subtitle_tracks: Sequence[SubtitleTrack],
@@ -121,17 +146,17 @@ def export_master(
     background: Path | None = None,
     original_title: str = "Original",
     faststart: bool = False,
+    exact_loudness: bool = False,
 ) -> MasterReport:
     """Write ``out`` (.mp4 or .mkv): video copied, original audio copied (tagged
     ``original_lang``), one mixed dub track per ``dub_tracks`` entry (first one default),
     soft subtitles. Atomic: a cancel (``cancel()`` true, or ``progress`` raising
     CancelledError) or failure leaves no output file. ``background`` is a separated
-    background stem for mode "background"."""
+    background stem for mode "background". ``exact_loudness``: measure the mix in an extra
+    pass instead of estimating its loudness (see ``mix.mix_tracks``)."""
     t0 = time.monotonic()
     video, out = Path(video), Path(out)
-    from taura_desktop.media.probe import probe
-
-    info = probe(video)  # MediaError (exit 3) for missing / corrupt media
+    info = probe_media(video)  # MediaError (exit 3) for missing / corrupt media
     fmt = _check_inputs(video, out, subtitle_tracks, audio_codec)
     has_orig_audio = info.has_audio
     orig_lang3 = iso639_2(original_lang) if original_lang else "und"
@@ -145,60 +170,41 @@ def export_master(
         if progress is not None:
             progress(min(1.0, max(0.0, frac)), msg)
 
-    codec_args, ext, scratch_fmt = _CODECS[audio_codec]
+    encoder, enc_opts = _CODECS[audio_codec]
+    enc_opts = {**enc_opts, "-ar": str(settings.out_rate)}
     if audio_codec == "aac" and aac_fast:
-        codec_args = [*codec_args, "-aac_coder", "fast"]
-    ch = audio_channels(video) if has_orig_audio else None
+        enc_opts["-aac_coder"] = "fast"
+    ch = info.audio_streams[0].channels if info.audio_streams else None
     channels = 2 if ch is None else max(1, min(2, ch))
-    mix_share = 0.85 if dub_tracks else 0.0
+    mix_share = 0.95 if dub_tracks else 0.0
     results: list[MixResult] = []
+    n_orig = 1 if keep_original and has_orig_audio else 0
+    n_dub = len(dub_tracks)
 
-    with scratch_dir(out) as scratch:
-        encoded: list[Path] = []
-        encoders: list[PipeEncoder] = []
-        try:
-            for i, t in enumerate(dub_tracks):
-                path = scratch / f"dub{i}{ext}"
-                encoders.append(PipeEncoder(
-                    [*codec_args, "-ar", str(settings.out_rate), "-f", scratch_fmt, str(path)],
-                    rate=settings.out_rate, channels=channels, what=f"{out.name} ({t.lang} dub)",
-                ))
-                encoded.append(path)
-            if dub_tracks:
-                report(0.0, "mixing")
-                results = mix_tracks(
-                    video, dub_tracks, settings, [e.write for e in encoders],
-                    duration_ms=info.duration_ms, channels=channels, background=background,
-                    on_fraction=lambda f: report(mix_share * f, "mixing and encoding"),
-                    cancel=cancel,
-                )
-            for e in encoders:
-                e.close()
-            encoders = []
-        finally:
-            for e in encoders:
-                e.kill()
-
-        # mux
+    def build(pcm_inputs: Sequence[Sequence[str]], tmp: Path) -> list[str]:
+        """ffmpeg arguments: input 0 the source, 1..n the dub PCM streams, then subtitles."""
         args: list[str] = ["-i", str(video)]
-        for p in encoded:
-            args += ["-i", str(p)]
+        for spec in pcm_inputs:
+            args += spec
         for st in subtitle_tracks:
             args += ["-i", str(st.path)]
         args += ["-map", "0:v:0?"]
         a_meta: list[tuple[str, str]] = []
-        if keep_original and has_orig_audio:
+        if n_orig:
             args += ["-map", "0:a:0"]
             a_meta.append((orig_lang3, original_title))
         for i, t in enumerate(dub_tracks):
             args += ["-map", f"{1 + i}:a:0"]
             a_meta.append((dub_langs[i], t.title))
         for j in range(len(subtitle_tracks)):
-            args += ["-map", f"{1 + len(encoded) + j}:s:0"]
+            args += ["-map", f"{1 + n_dub + j}:s:0"]
         args += ["-c:v", "copy", "-c:a", "copy",
                  "-c:s", "mov_text" if fmt in ("mp4", "mov") else "copy",
                  "-map_metadata", "0", "-map_chapters", "0", "-max_muxing_queue_size", "4096"]
-        n_orig = 1 if keep_original and has_orig_audio else 0
+        for k in range(n_dub):  # the dubs are encoded (the original stays a copy)
+            args += [f"-c:a:{n_orig + k}", encoder]
+            for opt, value in enc_opts.items():
+                args += [f"{opt}:a:{n_orig + k}", value]
         for k, (lang3, title) in enumerate(a_meta):
             args += [f"-metadata:s:a:{k}", f"language={lang3}", f"-metadata:s:a:{k}", f"title={title}",
                      f"-metadata:s:a:{k}", f"handler_name={title}"]
@@ -211,19 +217,43 @@ def export_master(
                      f"-disposition:s:{j}", "0"]
         if fmt in ("mp4", "mov") and faststart:
             args += ["-movflags", "+faststart"]
-        report(mix_share, "muxing")
-        with atomic_output(out) as tmp:
-            run_ffmpeg(
-                [*args, "-f", fmt, str(tmp)],
-                what=str(out), duration_s=info.duration_ms / 1000,
-                on_fraction=lambda f: report(mix_share + (0.97 - mix_share) * f, "muxing"),
-                cancel=cancel,
-            )
-            check_cancel(cancel)
+        return [*args, "-f", fmt, str(tmp)]
+
+    src_probe = _Background(lambda: probe_streams(video))  # for verify, while we mix
+    with atomic_output(out) as tmp:
+        if not dub_tracks:
+            report(0.0, "muxing")
+            run_ffmpeg(build([], tmp), what=str(out), duration_s=info.duration_ms / 1000,
+                       on_fraction=lambda f: report(0.97 * f, "muxing"), cancel=cancel)
+        else:
+            what = f"{out} (mixing and encoding)"
+            mux = [PcmMux(lambda specs: build(specs, tmp), n_dub, rate=settings.out_rate,
+                          channels=channels, what=what)]
+
+            def restart() -> None:  # the loudness estimate missed: encode again from the start
+                mux[0].kill()
+                mux[0] = PcmMux(lambda specs: build(specs, tmp), n_dub, rate=settings.out_rate,
+                                channels=channels, what=what)
+
+            try:
+                report(0.0, "mixing")
+                results = mix_tracks(
+                    video, dub_tracks, settings,
+                    [functools.partial(lambda i, b: mux[0].write(i, b), i) for i in range(n_dub)],
+                    duration_ms=info.duration_ms, channels=channels, background=background,
+                    on_fraction=lambda f: report(mix_share * f, "mixing and encoding"),
+                    cancel=cancel, exact_loudness=exact_loudness, restart=restart,
+                )
+                report(mix_share, "muxing")
+                mux[0].close(cancel=cancel, on_wait=lambda: report(mix_share, "muxing"))
+            except BaseException:
+                mux[0].kill()
+                raise
+        report(0.97, "muxing done")
 
     report(0.97, "verifying")
     dur, streams, problems = verify_master(
-        out, source=video,
+        out, source=video, source_probe=src_probe.result(),
         original=ExpectedTrack(orig_lang3, original_title) if n_orig else None,
         dubs=[ExpectedTrack(dub_langs[i], t.title) for i, t in enumerate(dub_tracks)],
         subtitles=[ExpectedTrack(sub_langs[j], st.title) for j, st in enumerate(subtitle_tracks)],

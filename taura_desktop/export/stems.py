@@ -33,12 +33,24 @@ class WavWriter:
     """Streamed 24-bit PCM WAV writer for float32 blocks ``(n,)`` or ``(n, channels)``."""
 
     def __init__(self, path: Path, rate: int, channels: int) -> None:
+        self.path = path
+        self.rate = rate
         self.channels = channels
         self.frames = 0
-        self._w = wave.open(str(path), "wb")  # noqa: SIM115 (closed in close())
-        self._w.setnchannels(channels)
-        self._w.setsampwidth(3)
-        self._w.setframerate(rate)
+        self._w = self._open()
+
+    def _open(self) -> wave.Wave_write:
+        w = wave.open(str(self.path), "wb")  # noqa: SIM115 (closed in close())
+        w.setnchannels(self.channels)
+        w.setsampwidth(3)
+        w.setframerate(self.rate)
+        return w
+
+    def restart(self) -> None:
+        """Start the file over, empty."""
+        self._w.close()
+        self.frames = 0
+        self._w = self._open()
 
     def write(self, block: np.ndarray) -> None:
         x = np.asarray(block, dtype=np.float32).reshape(-1, self.channels)
@@ -132,9 +144,15 @@ def export_stems(
         with contextlib.ExitStack() as stack:
             writers = [stack.enter_context(_wav(p, sr, channels)) for p in paths]
             tick = step("final mix")
+
+            def restart() -> None:
+                for w in writers:
+                    w.restart()
+
             mix_tracks(video, dub_tracks, settings, [w.write for w in writers],
                        duration_ms=duration_ms, channels=channels, background=background,
-                       on_fraction=lambda f: tick(3 * f), cancel=cancel)
+                       on_fraction=lambda f: tick(3 * f), cancel=cancel,
+                       restart=restart)
         written.update(zip(names, paths, strict=True))
     if progress is not None:
         progress(1.0, "stems done")

@@ -60,11 +60,21 @@ def _ms(value: Any) -> int | None:
 def probe_streams(
     path: str | os.PathLike[str], *, count_video_packets: bool = True
 ) -> tuple[int | None, list[ProbedStream]]:
-    """(container duration in ms, streams) of ``path`` as ffprobe reads them."""
+    """(container duration in ms, streams) of ``path`` as ffprobe reads them.
+
+    The video packet count comes from the MP4/MOV sample table when there is one, else
+    ffprobe counts the packets (reads the file)."""
     p = Path(path)
     data = _run_json(["-show_streams", "-show_format"], p)
     packets: int | None = None
-    if count_video_packets and any(s.get("codec_type") == "video" for s in data.get("streams", [])):
+    first_v = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), None)
+    with_index = p.suffix.lower() in (".mp4", ".m4v", ".mov") and first_v is not None
+    if count_video_packets and with_index:  # MP4/MOV: the sample table holds the count
+        try:
+            packets = int(first_v.get("nb_frames"))  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            packets = None
+    if count_video_packets and packets is None and first_v is not None:
         cnt = _run_json(["-select_streams", "v:0", "-count_packets", "-show_entries",
                          "stream=nb_read_packets"], p)
         with_counts = cnt.get("streams") or [{}]
@@ -107,16 +117,18 @@ def verify_master(
     dubs: Sequence[ExpectedTrack],
     subtitles: Sequence[ExpectedTrack],
     fps: float | None,
+    source_probe: tuple[int | None, list[ProbedStream]] | None = None,
 ) -> tuple[int | None, list[ProbedStream], list[str]]:
     """Probe ``path`` and compare with what was asked; returns (duration, streams, problems).
 
     Checks: the video stream is the source's (same codec and packet count: copied, not
     re-encoded), audio/subtitle tracks in order with language tags and titles, the first dub
     is the default audio track, and the duration is within one frame of the source.
+    ``source_probe``: ``probe_streams(source)`` when the caller already has it.
     """
     p = Path(path)
     problems: list[str] = []
-    src_dur, src_streams = probe_streams(source)
+    src_dur, src_streams = source_probe if source_probe is not None else probe_streams(source)
     dur, streams = probe_streams(p)
     src_v = next((s for s in src_streams if s.kind == "video"), None)
     out_v = next((s for s in streams if s.kind == "video"), None)

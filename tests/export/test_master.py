@@ -83,7 +83,7 @@ def onsets(x: np.ndarray, sr: int, thresh: float) -> list[float]:
         if i - last > 200:
             j = i * win + int(np.argmax(np.abs(x[i * win : (i + 1) * win]) > thresh))
             out.append(1000.0 * j / sr)
-        last = i
+        last = int(i)
     return out
 
 

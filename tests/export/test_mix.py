@@ -136,6 +136,7 @@ def test_background_without_stem_is_engine_unavailable(source_mp4: Path) -> None
         ({"target_lufs": 5.0}, "target loudness"),
         ({"limiter_ceiling_db": 1.0}, "limiter ceiling"),
         ({"attack_ms": -1}, "attack_ms"),
+        ({"loudness_tolerance_lu": 0.0}, "loudness tolerance"),
     ],
 )
 def test_bad_settings(kwargs: dict[str, object], match: str) -> None:
