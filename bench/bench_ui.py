@@ -42,7 +42,7 @@ def make_long_project(work: Path, n: int, hours: float, with_media: bool) -> Pat
     from taura_desktop.core.model import MediaRef
     from taura_desktop.core.project import Project
     from taura_desktop.media.peaks import Peaks
-    from taura_desktop.ui.main_window import PEAKS_CACHE_KEY
+    from taura_desktop.pipeline import project_ops
     from tests.ui.helpers import make_segments
 
     total_ms = int(hours * 3_600_000)
@@ -86,7 +86,8 @@ def make_long_project(work: Path, n: int, hours: float, with_media: bool) -> Pat
     rng = np.random.default_rng(0)
     buckets = total_ms // 10
     mins = -(rng.random(buckets, dtype=np.float32) * 0.8)
-    project.store.put_cache(PEAKS_CACHE_KEY, Peaks(10, mins, -mins).to_bytes())
+    if project.meta.media is not None:  # the cache is keyed by the media
+        project_ops.store_peaks(project, Peaks(10, mins, -mins))
     project.close()
     return path
 

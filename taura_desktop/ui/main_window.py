@@ -43,6 +43,7 @@ from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.model import Status
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
+from taura_desktop.pipeline import project_ops
 from taura_desktop.ui.export_dialog import ExportDialog
 from taura_desktop.ui.jobs_panel import (
     JobsPanel,
@@ -70,8 +71,6 @@ from taura_desktop.ui.timeline import Timeline
 from taura_desktop.ui.tm_panel import AlternativesPanel, approval_rows, remember_approved
 
 PROJECT_FILTER = "Taura projects (*.taura);;All files (*)"
-PEAKS_BUCKET_MS = 10
-PEAKS_CACHE_KEY = f"peaks:v1:{PEAKS_BUCKET_MS}"
 MEDIA_SUFFIXES = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".mp3", ".wav", ".flac", ".ogg", ".m4a"}
 
 
@@ -84,9 +83,11 @@ class _PeaksLoader(QObject):
     def start(self, token: object, path: str) -> None:
         def work() -> None:
             try:
+                from taura_desktop.export.mix import prime_loudness_cache
                 from taura_desktop.media.peaks import compute_peaks
 
-                self.done.emit(token, compute_peaks(path, PEAKS_BUCKET_MS))
+                self.done.emit(token, compute_peaks(path, project_ops.PEAKS_BUCKET_MS))
+                prime_loudness_cache(path)  # so the first export skips its measuring pass
             except Exception as exc:  # MediaError or a missing decoder: no waveform, still usable
                 self.failed.emit(token, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
@@ -714,16 +715,11 @@ class MainWindow(QMainWindow):
 
     # -- peaks ---------------------------------------------------------------------------------------
     def _load_peaks(self, path: str) -> None:
-        from taura_desktop.media.peaks import Peaks
-
         assert self.project is not None
-        data = self.project.store.get_cache(PEAKS_CACHE_KEY)
-        if data:
-            try:
-                self.timeline.set_peaks(Peaks.from_bytes(data))
-                return
-            except ValueError:
-                pass
+        cached = project_ops.cached_peaks(self.project)
+        if cached is not None:
+            self.timeline.set_peaks(cached)
+            return
         token = object()
         self._peaks_token = token
         self.show_message(self.tr("Reading the audio waveform…"))
@@ -734,7 +730,7 @@ class MainWindow(QMainWindow):
             return
         self.timeline.set_peaks(peaks)
         try:
-            self.project.store.put_cache(PEAKS_CACHE_KEY, peaks.to_bytes())
+            project_ops.store_peaks(self.project, peaks)
         except Exception as exc:  # a read-only project still shows the waveform
             self.show_message(self.tr("Could not cache the waveform: {0}").format(exc))
 
