@@ -13,7 +13,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from taura_desktop.errors import ExitCode, TauraError, UsageError
@@ -88,9 +87,6 @@ def print_json(data: object) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
 
-
-def existing_file(value: str) -> Path:
-    return Path(value)
 
 
 if __name__ == "__main__":

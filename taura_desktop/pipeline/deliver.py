@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from taura_desktop.core.model import Segment
 from taura_desktop.core.project import Project, ProjectState
 from taura_desktop.core.store import ProjectStore
 from taura_desktop.errors import CancelledError, MediaError, UsageError
@@ -38,12 +39,6 @@ class ExportPayload:
     options: ExportOptions
 
 
-@dataclass(frozen=True, slots=True)
-class ExportSummary:
-    outputs: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
 class ExportStage:
     name = "export"
 
@@ -65,17 +60,13 @@ class ExportStage:
             ModelStore().path("separation", "htdemucs")  # exit 4 with how to get it
         if options.kind == "burn" and len(langs) != 1:
             raise UsageError("export burn: choose exactly one language (--lang xx)")
-        return TaskSpec(self.name, ExportPayload(str(project.path), _with_langs(options, tuple(langs))))
+        return TaskSpec(self.name, ExportPayload(str(project.path), replace(options, langs=tuple(langs))))
 
     def apply(self, project: Project, item: Any) -> None:  # exports change nothing in the project
         return None
 
     def finish(self, project: Project, summary: dict[str, Any]) -> dict[str, Any]:
         return summary
-
-
-def _with_langs(o: ExportOptions, langs: tuple[str, ...]) -> ExportOptions:
-    return ExportOptions(o.kind, o.output, langs, o.mix, o.loudness, o.subtitle_formats)
 
 
 # -- worker side ---------------------------------------------------------------------------------
@@ -113,7 +104,7 @@ def write_subtitle_set(
     for lang in [source, *langs]:
         cues = []
         for seg in state.ordered():
-            text = seg.source_text if lang == source else (seg.translation(lang) or _EMPTY).text
+            text = seg.source_text if lang == source else _translated(seg, lang)
             if text.strip():
                 cues.append(Cue(seg.start_ms, seg.end_ms, text, italic="italic" in seg.flags))
         for fmt in formats:
@@ -121,11 +112,9 @@ def write_subtitle_set(
     return written
 
 
-class _Empty:
-    text = ""
-
-
-_EMPTY = _Empty()
+def _translated(seg: Segment, lang: str) -> str:
+    tr = seg.translation(lang)
+    return "" if tr is None else tr.text
 
 
 def work(
@@ -300,9 +289,8 @@ def export_command(project: Project, args: Any) -> list[str]:
     from taura_desktop.cli.progress import StageProgress
     from taura_desktop.jobs import run_stage
 
-    kind = {"mp4": "mp4", "mkv": "mkv", "stems": "stems", "otio": "otio", "burn": "burn"}[args.format]
     langs = tuple([args.lang]) if args.lang else ()
-    options = ExportOptions(kind, str(args.output), langs, args.mix, args.loudness)
+    options = ExportOptions(args.format, str(args.output), langs, args.mix, args.loudness)
     with StageProgress() as bar:
         summary = run_stage(project, "export", options, on_event=bar.on_event)
     for problem in summary.get("problems", []):
