@@ -147,7 +147,9 @@ def export_subtitles(project: Project, lang: str | None, out: Path, fmt: str | N
     return write_subtitles(cues_for(project, lang), out, fmt, lang=code)
 
 
-def qc_reports(project: Project, lang: str | None = None) -> list[QcReport]:
+def qc_inputs(project: Project, lang: str | None = None) -> tuple[str, list[QcInput]]:
+    """The language code and the cues QC judges for ``lang`` (None = source). Cheap: the
+    editor builds these on its thread and runs :func:`check_cues` on another."""
     source = lang is None or lang == project.meta.source_lang
     code = (project.meta.source_lang or "en") if source else (lang or "en")
     items = []
@@ -160,6 +162,11 @@ def qc_reports(project: Project, lang: str | None = None) -> list[QcReport]:
                 continue
             text = tr.text
         items.append(QcInput(s.id, s.start_ms, s.end_ms, text))
+    return code, items
+
+
+def qc_reports(project: Project, lang: str | None = None) -> list[QcReport]:
+    code, items = qc_inputs(project, lang)
     return check_cues(items, profile_of(project), code)
 
 

@@ -125,24 +125,10 @@ class QcPanel(QWidget):
             self.tree.clear()
             self.summary.setText(self.tr("No project."))
             return
-        from taura_desktop.pipeline.project_ops import profile_of
-        from taura_desktop.segmentation.qc import QcInput
+        from taura_desktop.pipeline.project_ops import profile_of, qc_inputs
 
-        lang = self._lang
-        source = lang is None or lang == project.meta.source_lang
-        code = (project.meta.source_lang or "en") if source else str(lang)
-        items: list[Any] = []
-        index: dict[str, int] = {}
-        for i, s in enumerate(project.state.ordered()):
-            index[s.id] = i + 1
-            if source:
-                text = s.source_text
-            else:
-                tr = s.translation(code)
-                if tr is None:
-                    continue
-                text = tr.text
-            items.append(QcInput(s.id, s.start_ms, s.end_ms, text))
+        code, items = qc_inputs(project, self._lang)
+        index = {sid: i + 1 for i, sid in enumerate(project.state.ids())}
         profile = profile_of(project)
         token = (self._generation, index)
 
