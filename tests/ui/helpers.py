@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import subprocess
 from pathlib import Path
 
 from taura_desktop.core import edits
@@ -105,32 +104,7 @@ def make_project(
 
 
 def make_test_video(path: Path, seconds: float = 6.0, size: str = "320x180") -> Path:
-    """A short H.264/AAC video: lavfi testsrc (moving pattern, never black) + a sine tone."""
-    cmd = [
-        "ffmpeg",
-        "-nostdin",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-        f"testsrc=size={size}:rate=24:duration={seconds}",
-        "-f",
-        "lavfi",
-        "-i",
-        f"sine=frequency=330:sample_rate=48000:duration={seconds}",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-shortest",
-        str(path),
-    ]
-    subprocess.run(cmd, check=True, capture_output=True)
-    return path
+    """A short H.264/AAC video: testsrc (moving pattern, never black) + a sine tone."""
+    from tests.mediagen import make_video
+
+    return make_video(path, seconds, audio="tone", size=size, fps=24)
