@@ -1,0 +1,568 @@
+"""The editor window's widgets and the state they share (the lowest layer of the window).
+
+Selection is shared by id between the table, the timeline and the player; the project is the
+only source of data (the table model and the timeline read it directly and refresh on the
+project's change notifications). Every change is an undoable core edit.
+
+Layers: :class:`WindowBase` (widgets, selection, filters, playback sync) <-
+:class:`~taura_desktop.ui.window_ops.WindowOps` (project lifecycle, edits, jobs) <-
+:class:`~taura_desktop.ui.main_window.MainWindow` (menus, actions, shortcuts).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from taura_desktop.core import edits
+from taura_desktop.core.edits import Change, ChangeKind
+from taura_desktop.core.project import Project
+from taura_desktop.errors import TauraError
+from taura_desktop.pipeline import project_ops
+from taura_desktop.ui.jobs_panel import (
+    JobsPanel,
+)
+from taura_desktop.ui.player import Player
+from taura_desktop.ui.qc_panel import QcPanel
+from taura_desktop.ui.segment_model import (
+    Col,
+    FilterSpec,
+    SegmentFilterProxy,
+    SegmentTableModel,
+    find_next,
+    replace_all,
+)
+from taura_desktop.ui.settings import Pref, Settings
+from taura_desktop.ui.speakers_panel import SpeakersPanel
+from taura_desktop.ui.timeline import Timeline
+from taura_desktop.ui.tm_panel import AlternativesPanel
+
+
+class _PeaksLoader(QObject):
+    """Computes waveform peaks off the GUI thread (decoding is slow for long media)."""
+
+    done = Signal(object, object)  # (token, Peaks)
+    failed = Signal(object, str)
+
+    def start(self, token: object, path: str) -> None:
+        def work() -> None:
+            try:
+                from taura_desktop.export.mix import prime_loudness_cache
+                from taura_desktop.media.peaks import compute_peaks
+
+                self.done.emit(token, compute_peaks(path, project_ops.PEAKS_BUCKET_MS))
+                prime_loudness_cache(path)  # so the first export skips its measuring pass
+            except Exception as exc:  # MediaError or a missing decoder: no waveform, still usable
+                self.failed.emit(token, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+        threading.Thread(target=work, name="peaks", daemon=True).start()
+
+
+
+class WindowBase(QMainWindow):
+    projectOpened = Signal(str)
+    projectClosed = Signal()
+    tmFailed = Signal(str)
+
+    def __init__(self, settings: Settings | None = None, *, player_vo: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.project: Project | None = None
+        self.model: SegmentTableModel | None = None
+        self.proxy = SegmentFilterProxy(self)
+        self._unsubscribe: Callable[[], None] | None = None
+        self._syncing = False
+        self._peaks_token: object = None
+        self.setAcceptDrops(True)
+        self.setWindowTitle(self.tr("Taura"))
+        self.resize(1280, 860)
+
+        # widgets
+        self.player = Player(self, vo=player_vo)
+        self.timeline = Timeline(self)
+        self.timeline.snap_px = int(self.settings.get(Pref.SNAP_PX))
+        self.timeline.min_gap_ms = int(self.settings.get(Pref.MIN_GAP_MS))
+        self.timeline.set_follow(bool(self.settings.get(Pref.FOLLOW_PLAYHEAD)))
+        self.table = QTableView(self)
+        self.table.setObjectName("segmentTable")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        vh = self.table.verticalHeader()
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        vh.hide()
+        self._setup_header()
+
+        self.banner = QLabel(self)
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self.banner_close = QToolButton(self)
+        self.banner_close.setText("×")
+        self.banner_close.clicked.connect(self.hide_banner)
+        self.banner_close.hide()
+
+        # filter / find bar
+        self.lang_box = QComboBox(self)
+        self.lang_box.setToolTip(self.tr("Target language shown in the table and the overlay"))
+        self.lang_box.currentIndexChanged.connect(self._lang_changed)
+        self.f_review = QCheckBox(self.tr("Needs review"), self)
+        self.f_qc = QCheckBox(self.tr("QC issues"), self)
+        self.f_overflow = QCheckBox(self.tr("Overflow"), self)
+        self.f_speaker = QComboBox(self)
+        self.find_edit = QLineEdit(self)
+        self.find_edit.setPlaceholderText(self.tr("Find…"))
+        self.find_edit.setClearButtonEnabled(True)
+        self.find_field = QComboBox(self)
+        for value, label in (
+            ("both", "Source + translation"),
+            ("source", "Source"),
+            ("translation", "Translation"),
+        ):
+            self.find_field.addItem(self.tr(label), value)
+        self.replace_edit = QLineEdit(self)
+        self.replace_edit.setPlaceholderText(self.tr("Replace with…"))
+        self.replace_button = QPushButton(self.tr("Replace all"), self)
+        self.replace_button.clicked.connect(self.replace_all)
+        for w in (self.f_review, self.f_qc, self.f_overflow):
+            w.toggled.connect(self._filters_changed)
+        self.f_speaker.currentIndexChanged.connect(self._filters_changed)
+        self.find_edit.textChanged.connect(self._filters_changed)
+        self.find_edit.returnPressed.connect(self.find_next)
+        self.find_field.currentIndexChanged.connect(self._filters_changed)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 2)
+        bar.addWidget(QLabel(self.tr("Language"), self))
+        bar.addWidget(self.lang_box)
+        bar.addSpacing(12)
+        for w in (self.f_review, self.f_qc, self.f_overflow):
+            bar.addWidget(w)
+        bar.addWidget(self.f_speaker)
+        bar.addStretch(1)
+        bar.addWidget(self.find_edit, 2)
+        bar.addWidget(self.find_field)
+        bar.addWidget(self.replace_edit, 1)
+        bar.addWidget(self.replace_button)
+
+        table_host = QWidget(self)
+        tl = QVBoxLayout(table_host)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.setSpacing(0)
+        tl.addLayout(bar)
+        tl.addWidget(self.table, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.addWidget(self.player)
+        self.splitter.addWidget(self.timeline)
+        self.splitter.addWidget(table_host)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([380, self.timeline.sizeHint().height(), 300])
+        central = QWidget(self)
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        brow = QHBoxLayout()
+        brow.addWidget(self.banner, 1)
+        brow.addWidget(self.banner_close)
+        cl.addLayout(brow)
+        cl.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.speakers = SpeakersPanel(self.selected_ids, self)
+        self.speakers.message.connect(self.show_message)
+        dock = QDockWidget(self.tr("Speakers and voices"), self)
+        dock.setObjectName("speakersDock")
+        dock.setWidget(self.speakers)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.speakers_dock = dock
+        self.jobs = JobsPanel(self)
+        self.jobs.message.connect(self.show_message)
+        jdock = QDockWidget(self.tr("Jobs"), self)
+        jdock.setObjectName("jobsDock")
+        jdock.setWidget(self.jobs)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, jdock)
+        self.jobs_dock = jdock
+        self.qc = QcPanel(self)
+        self.qc.segmentActivated.connect(lambda sid: self.select_segments([sid]))
+        qdock = QDockWidget(self.tr("QC issues"), self)
+        qdock.setObjectName("qcDock")
+        qdock.setWidget(self.qc)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, qdock)
+        self.qc_dock = qdock
+        self.alternatives = AlternativesPanel(self)
+        self.alternatives.message.connect(self.show_message)
+        adock = QDockWidget(self.tr("Alternative translations"), self)
+        adock.setObjectName("tmDock")
+        adock.setWidget(self.alternatives)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, adock)
+        self.tm_dock = adock
+        self.dub_dir: Path | None = None
+        self.tmFailed.connect(self.show_message)
+
+        self._peaks = _PeaksLoader(self)
+        self._peaks.done.connect(self._peaks_done)
+        self._peaks.failed.connect(self._peaks_failed)
+
+        # signals between views
+        self.timeline.seekRequested.connect(self._seek)
+        self.timeline.selectionChanged.connect(self._timeline_selection)
+        self.timeline.editFailed.connect(self.show_message)
+        self.player.positionChanged.connect(self._position)
+        self.player.errorOccurred.connect(self.show_message)
+        self.player.overlayModeChanged.connect(
+            lambda _m: self._update_overlay(self.player.position_ms, force=True)
+        )
+        self.player.loop_button.toggled.connect(self._loop_toggled)
+        self.table.selectionModel().selectionChanged.connect(self._table_selection)
+        self.timeline.selectionChanged.connect(lambda _ids: self._current_changed())
+
+    # -- header / layout ---------------------------------------------------------------------------
+    def _setup_header(self) -> None:
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        widths = {
+            Col.INDEX: 48,
+            Col.START: 96,
+            Col.END: 96,
+            Col.DURATION: 64,
+            Col.SPEAKER: 90,
+            Col.CPS: 48,
+            Col.FIT: 92,
+            Col.QC: 110,
+            Col.STATUS: 92,
+        }
+        for col, w in widths.items():
+            self.table.setColumnWidth(col, w)
+        hh.setSectionResizeMode(Col.SOURCE, QHeaderView.ResizeMode.Stretch)
+        hh.setSectionResizeMode(Col.TRANSLATION, QHeaderView.ResizeMode.Stretch)
+
+    def _restore_window(self) -> None:
+        geo = self.settings.get(Pref.WINDOW_GEOMETRY)
+        if geo:
+            self.restoreGeometry(geo)
+        state = self.settings.get(Pref.WINDOW_STATE)
+        if state:
+            self.restoreState(state)
+
+
+    # -- messages ------------------------------------------------------------------------------------
+    def show_message(self, text: str, timeout_ms: int = 8000) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.show()
+        self.banner_close.show()
+
+    def hide_banner(self) -> None:
+        self.banner.hide()
+        self.banner_close.hide()
+
+    def _show_empty(self) -> None:
+        self.statusBar().showMessage(
+            self.tr("Open a project (Ctrl+O) or start a new one from a video (Ctrl+N).")
+        )
+
+
+    def _update_actions(self) -> None:
+        """Enable the actions that need a project (the window with menus overrides this)."""
+
+    # -- language / filters / find -------------------------------------------------------------------
+    def _fill_langs(self) -> None:
+        self.lang_box.blockSignals(True)
+        self.lang_box.clear()
+        if self.project is not None:
+            for lang in self.project.meta.target_langs:
+                self.lang_box.addItem(lang, lang)
+        if self.model is not None and self.model.lang:
+            self.lang_box.setCurrentIndex(max(0, self.lang_box.findData(self.model.lang)))
+        self.lang_box.blockSignals(False)
+
+    def current_lang(self) -> str | None:
+        return self.model.lang if self.model is not None else None
+
+    def _lang_changed(self) -> None:
+        if self.model is not None:
+            self.model.set_lang(self.lang_box.currentData())
+            self.qc.set_lang(self.current_lang())
+            self.alternatives.set_lang(self.current_lang())
+            self._filters_changed()
+            self._update_overlay(self.player.position_ms, force=True)
+
+    def _fill_speaker_filter(self) -> None:
+        current = self.f_speaker.currentData()
+        self.f_speaker.blockSignals(True)
+        self.f_speaker.clear()
+        self.f_speaker.addItem(self.tr("All speakers"), None)
+        self.f_speaker.addItem(self.tr("No speaker"), "")
+        if self.project is not None:
+            for sp in sorted(self.project.state.speakers.values(), key=lambda s: s.name.casefold()):
+                self.f_speaker.addItem(sp.name, sp.id)
+        i = self.f_speaker.findData(current)
+        self.f_speaker.setCurrentIndex(i if i >= 0 else 0)
+        self.f_speaker.blockSignals(False)
+
+    def filter_spec(self) -> FilterSpec:
+        speaker = self.f_speaker.currentData()
+        return FilterSpec(
+            needs_review=self.f_review.isChecked(),
+            qc_issues=self.f_qc.isChecked(),
+            overflow=self.f_overflow.isChecked(),
+            speaker_id=None if speaker is None else str(speaker),
+            text=self.find_edit.text(),
+            field=str(self.find_field.currentData()),
+        )
+
+    def _filters_changed(self) -> None:
+        keep = self.selected_ids()
+        self.proxy.set_spec(self.filter_spec())
+        self._select_in_table(keep, scroll=True)
+
+    def focus_find(self) -> None:
+        self.find_edit.setFocus()
+        self.find_edit.selectAll()
+
+    def focus_replace(self) -> None:
+        if not self.find_edit.text():
+            self.focus_find()
+        else:
+            self.replace_edit.setFocus()
+
+    def find_next(self) -> None:
+        if self.project is None or self.model is None:
+            return
+        current = self.selected_ids()
+        sid = find_next(
+            self.project,
+            self.model.ids(),
+            self.find_edit.text(),
+            lang=self.current_lang(),
+            field=str(self.find_field.currentData()),
+            after=current[0] if current else None,
+        )
+        if sid is None:
+            self.show_message(self.tr("Not found: {0}").format(self.find_edit.text()))
+            return
+        self.select_segments([sid])
+
+    def replace_all(self) -> None:
+        if self.project is None:
+            return
+        needle = self.find_edit.text()
+        if not needle:
+            self.show_message(self.tr("Type the text to find first."))
+            return
+        field = str(self.find_field.currentData())
+        if field == "both":
+            field = "translation"
+        try:
+            edit = replace_all(
+                self.project, needle, self.replace_edit.text(), lang=self.current_lang(), field=field
+            )
+            n = len(edit.segments)
+            self.project.apply(edit)
+        except TauraError as exc:
+            self.show_message(str(exc))
+            return
+        self.show_message(self.tr("Replaced in {0} segments").format(n))
+
+    # -- selection sync ------------------------------------------------------------------------------
+    def selected_ids(self) -> list[str]:
+        if self.model is None:
+            return []
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.proxy.id_at(r) for r in rows]
+
+    def current_id(self) -> str | None:
+        ids = self.selected_ids()
+        if ids:
+            return ids[0]
+        tl = self.timeline.selection()
+        return tl[0] if tl else None
+
+    def select_segments(self, ids: list[str], *, seek: bool = True) -> None:
+        """Select in every view (table, timeline) and move the player to the first one."""
+        self._select_in_table(ids, scroll=True)
+        self.timeline.set_selection(ids)
+        if seek and ids and self.project is not None and ids[0] in self.project.state.segments:
+            self._seek(self.project.state.segments[ids[0]].start_ms)
+
+    def _select_in_table(self, ids: list[str], *, scroll: bool) -> None:
+        if self.model is None:
+            return
+        sel = QItemSelection()
+        rows = sorted(r for r in (self.proxy.proxy_row_of(s) for s in ids) if r >= 0)
+        last_col = self.proxy.columnCount() - 1
+        runs: list[list[int]] = []
+        for r in rows:
+            if runs and r == runs[-1][1] + 1:
+                runs[-1][1] = r
+            else:
+                runs.append([r, r])
+        for first, last in runs:
+            sel.select(self.proxy.index(first, 0), self.proxy.index(last, last_col))
+        self._syncing = True
+        try:
+            sm = self.table.selectionModel()
+            sm.select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            if rows:
+                sm.setCurrentIndex(
+                    self.proxy.index(rows[0], Col.TRANSLATION), QItemSelectionModel.SelectionFlag.NoUpdate
+                )
+                if scroll:
+                    self.table.scrollTo(
+                        self.proxy.index(rows[0], 0), QAbstractItemView.ScrollHint.EnsureVisible
+                    )
+        finally:
+            self._syncing = False
+
+    def _current_changed(self) -> None:
+        self.alternatives.set_segment(self.current_id())
+
+    def _table_selection(self, *_args: object) -> None:
+        self._current_changed()
+        if self._syncing:
+            return
+        ids = self.selected_ids()
+        self.timeline.set_selection(ids)
+        if len(ids) == 1 and self.project is not None and self.player.paused:
+            self._seek(self.project.state.segments[ids[0]].start_ms)
+
+    def _timeline_selection(self, ids: list[str]) -> None:
+        self._select_in_table(ids, scroll=True)
+
+    def step_segment(self, delta: int) -> None:
+        if self.model is None or self.proxy.rowCount() == 0:
+            return
+        current = self.selected_ids()
+        row = self.proxy.proxy_row_of(current[-1 if delta > 0 else 0]) if current else -1
+        if row < 0 and self.project is not None:
+            # nothing selected: start from the segment at the playhead
+            idx = self.project.state.index_at_time(self.player.position_ms)
+            row = (
+                self.proxy.proxy_row_of(self.project.state.at(idx).id) - delta
+                if len(self.project.state)
+                else -1
+            )
+        row = max(0, min(self.proxy.rowCount() - 1, row + delta))
+        self.select_segments([self.proxy.id_at(row)])
+
+    # -- player sync ---------------------------------------------------------------------------------
+    def _seek(self, ms: int) -> None:
+        self.timeline.set_playhead(ms, follow=True)
+        self.player.seek(ms)
+        self._update_overlay(ms)
+
+    def _position(self, ms: int) -> None:
+        self.timeline.set_playhead(ms)
+        self._update_overlay(ms)
+
+    def segment_at(self, ms: int) -> str | None:
+        if self.project is None or not len(self.project.state):
+            return None
+        seg = self.project.state.at(self.project.state.index_at_time(ms))
+        return seg.id if seg.start_ms <= ms < seg.end_ms else None
+
+    def _update_overlay(self, ms: int, force: bool = False) -> None:
+        sid = self.segment_at(ms)
+        text = ""
+        if sid is not None and self.project is not None:
+            seg = self.project.state.segments[sid]
+            if self.player.overlay_mode == "source":
+                text = seg.source_text
+            elif self.player.overlay_mode == "translation":
+                lang = self.current_lang()
+                tr = seg.translation(lang) if lang else None
+                text = tr.text if tr else ""
+        self.player.set_overlay_text(text)
+
+    def cycle_overlay(self) -> None:
+        modes = ("off", "source", "translation")
+        self.player.set_overlay_mode(modes[(modes.index(self.player.overlay_mode) + 1) % 3])
+
+    def play_segment(self, audio: str) -> None:
+        sid = self.current_id()
+        if sid is None or self.project is None:
+            return
+        if audio == "dub" and not self.player.has_dub():
+            if self.render_dub():
+                self.show_message(self.tr("No dub mix yet: rendering it (Play dub again when it is ready)."))
+            audio = "original"
+        self.player.set_audio_mode(audio)
+        seg = self.project.state.segments[sid]
+        self.player.play_range(seg.start_ms, seg.end_ms, loop=self.player.loop_button.isChecked())
+
+    def toggle_loop(self) -> None:
+        self.player.loop_button.toggle()
+
+    def _loop_toggled(self, on: bool) -> None:
+        sid = self.current_id()
+        if on and sid is not None and self.project is not None:
+            seg = self.project.state.segments[sid]
+            self.player.set_loop((seg.start_ms, seg.end_ms))
+        else:
+            self.player.set_loop(None)
+
+
+    # -- edits ---------------------------------------------------------------------------------------
+    def _apply(self, make: Callable[[], edits.Edit]) -> bool:
+        if self.project is None:
+            return False
+        try:
+            self.project.apply(make())
+        except TauraError as exc:
+            self.show_message(str(exc))
+            return False
+        return True
+
+    def undo(self) -> None:
+        if self.project is not None and self.project.can_undo:
+            change = self.project.undo()
+            if change is not None:
+                self.show_message(self.tr("Undid: {0}").format(change.description))
+
+    def redo(self) -> None:
+        if self.project is not None and self.project.can_redo:
+            change = self.project.redo()
+            if change is not None:
+                self.show_message(self.tr("Redid: {0}").format(change.description))
+
+    def _on_change(self, change: Change) -> None:
+        self._update_actions()
+        if change.kinds & ChangeKind.SPEAKERS:
+            self._fill_speaker_filter()
+        if change.kinds & ChangeKind.META:
+            self._fill_langs()
+        if change.kinds & (ChangeKind.TEXT | ChangeKind.TRANSLATION | ChangeKind.TIMES):
+            self._update_overlay(self.player.position_ms, force=True)
+

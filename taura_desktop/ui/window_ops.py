@@ -1,0 +1,436 @@
+"""The editor window's operations: project lifecycle, edits on the selection, jobs (stages,
+export, dub mix) and the waveform loader. Menus and shortcuts live in ``main_window``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QWidget,
+)
+
+from taura_desktop.core import edits
+from taura_desktop.core.model import Status
+from taura_desktop.core.project import Project
+from taura_desktop.errors import TauraError
+from taura_desktop.pipeline import project_ops
+from taura_desktop.ui.export_dialog import ExportDialog
+from taura_desktop.ui.jobs_panel import (
+    StageRequest,
+    stage_options,
+)
+from taura_desktop.ui.model_manager import ModelManagerDialog
+from taura_desktop.ui.new_project import NewProjectDialog, NewProjectSpec
+from taura_desktop.ui.segment_model import (
+    Col,
+    SegmentTableModel,
+)
+from taura_desktop.ui.settings import Pref
+from taura_desktop.ui.tm_panel import approval_rows, remember_approved
+from taura_desktop.ui.window_base import WindowBase
+
+PROJECT_FILTER = "Taura projects (*.taura);;All files (*)"
+MEDIA_SUFFIXES = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".mp3", ".wav", ".flac", ".ogg", ".m4a"}
+
+
+class WindowOps(WindowBase):
+    # -- project lifecycle ---------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Open project"), str(self.settings.get(Pref.LAST_DIR)), self.tr(PROJECT_FILTER)
+        )
+        if path:
+            self.open_project(path)
+
+    def open_project(self, path: str | Path) -> bool:
+        try:
+            project = Project.open(Path(path))
+        except TauraError as exc:
+            self.show_banner(str(exc))
+            self.show_message(str(exc))
+            return False
+        self.set_project(project)
+        if project.recovered is not None:
+            self.show_banner(project.recovered.message())
+        return True
+
+    def set_project(self, project: Project) -> None:
+        self.close_project()
+        self.project = project
+        self.settings.add_recent(str(project.path))
+        self.settings.set(Pref.LAST_DIR, str(project.path.parent))
+        self.model = SegmentTableModel(project, parent=self)
+        self.model.editFailed.connect(self.show_message)
+        self.proxy.setSourceModel(self.model)
+        self._setup_header()
+        self._unsubscribe = project.subscribe(self._on_change)
+        self.timeline.set_project(project)
+        self.speakers.set_project(project)
+        self.jobs.set_project(project)
+        self._fill_langs()
+        self.qc.set_lang(self.current_lang())
+        self.qc.set_project(project)
+        self.alternatives.set_lang(self.current_lang())
+        self.alternatives.set_project(project)
+        self._fill_speaker_filter()
+        media = project.meta.media
+        if media is not None and Path(media.path).is_file():
+            self.player.load(media.path)
+            self._load_peaks(media.path)
+        elif media is not None:
+            self.show_banner(self.tr("The video of this project was not found: {0}").format(media.path))
+        self.timeline.zoom_to_fit()
+        self.setWindowTitle(self.tr("{0} — Taura").format(project.meta.name))
+        self.setWindowFilePath(str(project.path))
+        self._update_actions()
+        self.show_message(self.tr("Opened {0}: {1} segments").format(project.path.name, len(project.state)))
+        self.projectOpened.emit(str(project.path))
+
+    def close_project(self) -> None:
+        if self.project is None:
+            return
+        self.jobs.set_project(None)
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.timeline.set_project(None)
+        self.timeline.set_peaks(None)
+        self.speakers.set_project(None)
+        self.qc.set_project(None)
+        self.alternatives.set_project(None)
+        self.player.set_dub_audio(None)
+        self.dub_dir = None
+        self.proxy.setSourceModel(None)  # type: ignore[arg-type]
+        if self.model is not None:
+            self.model.close()
+            self.model.deleteLater()
+            self.model = None
+        self.player.unload()
+        self.project.close()
+        self.project = None
+        self._peaks_token = None
+        self.hide_banner()
+        self.setWindowTitle(self.tr("Taura"))
+        self._update_actions()
+        self.projectClosed.emit()
+
+    def save_as(self) -> None:
+        if self.project is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save a copy as"), str(self.project.path.parent), self.tr(PROJECT_FILTER)
+        )
+        if not path:
+            return
+        try:
+            self.project.save_as(Path(path))
+        except (TauraError, OSError) as exc:
+            self.show_banner(str(exc))
+            return
+        self.show_message(self.tr("Saved a copy to {0}").format(path))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_projects():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_project(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction(self.tr("(none)")).setEnabled(False)
+
+    def new_project(self, media: str | None = None) -> None:
+        dialog = NewProjectDialog(self, media)
+        dialog.modelsRequested.connect(lambda name: self.model_manager(name, dialog))
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.create_project(dialog.spec())
+
+    def create_project(self, spec: NewProjectSpec) -> bool:
+        """Create the project file for ``spec``, open it, and queue the chosen stages."""
+        try:
+            from taura_desktop.media.probe import fingerprint
+
+            media = fingerprint(spec.media)
+            project = Project.create(
+                spec.project,
+                media=media,
+                source_lang=spec.source_lang,
+                target_langs=spec.target_langs,
+                overwrite=False,
+            )
+            if spec.mt_engine:
+                project.apply(edits.set_setting(project.state, "mt_engine", spec.mt_engine), undoable=False)
+            if spec.tts_engine:
+                project.apply(edits.set_setting(project.state, "tts_engine", spec.tts_engine), undoable=False)
+        except TauraError as exc:
+            self.show_banner(str(exc))
+            return False
+        self.set_project(project)
+        self.queue_stages(spec)
+        return True
+
+    def queue_stages(self, spec: NewProjectSpec) -> None:
+        """Transcribe, translate (all targets) and voice (per target) as chosen in the dialog."""
+        try:
+            if "transcribe" in spec.stages:
+                self.jobs.enqueue(
+                    StageRequest(
+                        "transcribe",
+                        stage_options("transcribe", language=spec.source_lang),
+                        self.tr("Transcribe"),
+                    )
+                )
+            if "translate" in spec.stages and spec.target_langs:
+                self.jobs.enqueue(
+                    StageRequest(
+                        "translate",
+                        stage_options("translate", langs=spec.target_langs, engine=spec.mt_engine or "auto"),
+                        self.tr("Translate"),
+                    )
+                )
+            if "voice" in spec.stages:
+                for lang in spec.target_langs:
+                    self.jobs.enqueue(
+                        StageRequest(
+                            "voice",
+                            stage_options("voice", lang=lang, engine=spec.tts_engine or None),
+                            self.tr("Voice {0}").format(lang),
+                        )
+                    )
+        except (TauraError, ImportError, TypeError) as exc:
+            self.show_banner(self.tr("Stages could not be queued: {0}").format(exc))
+            return
+        if spec.stages:
+            self.jobs_dock.show()
+
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if not urls:
+            return
+        path = urls[0].toLocalFile()
+        if path.endswith(".taura"):
+            self.open_project(path)
+        elif Path(path).suffix.lower() in MEDIA_SUFFIXES:
+            QTimer.singleShot(0, lambda: self.new_project(path))
+
+
+    # -- peaks ---------------------------------------------------------------------------------------
+    def _load_peaks(self, path: str) -> None:
+        assert self.project is not None
+        cached = project_ops.cached_peaks(self.project)
+        if cached is not None:
+            self.timeline.set_peaks(cached)
+            return
+        token = object()
+        self._peaks_token = token
+        self.show_message(self.tr("Reading the audio waveform…"))
+        self._peaks.start(token, path)
+
+    def _peaks_done(self, token: object, peaks: Any) -> None:
+        if token is not self._peaks_token or self.project is None:
+            return
+        self.timeline.set_peaks(peaks)
+        try:
+            project_ops.store_peaks(self.project, peaks)
+        except Exception as exc:  # a read-only project still shows the waveform
+            self.show_message(self.tr("Could not cache the waveform: {0}").format(exc))
+
+    def _peaks_failed(self, token: object, message: str) -> None:
+        if token is self._peaks_token:
+            self.show_message(self.tr("No waveform: {0}").format(message))
+
+
+    def _edit_column(self, col: Col) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            self.step_segment(1)
+            ids = self.selected_ids()
+        if not ids:
+            return
+        row = self.proxy.proxy_row_of(ids[0])
+        index = self.proxy.index(row, col)
+        self.table.setCurrentIndex(index)
+        self.table.edit(index)
+
+    def edit_translation(self) -> None:
+        if self.current_lang() is None:
+            self.show_message(self.tr("This project has no target language."))
+            return
+        self._edit_column(Col.TRANSLATION)
+
+    def edit_source(self) -> None:
+        self._edit_column(Col.SOURCE)
+
+    def _set_status(self, status: Status) -> bool:
+        current = self.current_id()
+        ids = self.selected_ids() or ([current] if current else [])
+        lang = self.current_lang()
+        project = self.project
+        if not ids or lang is None or project is None:
+            return False
+        return self._apply(lambda: edits.set_status(project.state, ids, lang, status))
+
+    def approve(self) -> None:
+        """Approve the selection and remember it in the translation memory (written off the
+        GUI thread), then go to the next segment."""
+        current = self.current_id()
+        ids = self.selected_ids() or ([current] if current else [])
+        lang = self.current_lang()
+        if self._set_status(Status.APPROVED):
+            if self.project is not None and lang is not None:
+                remember_approved(approval_rows(self.project, ids, lang), on_error=self._tm_error)
+            self.step_segment(1)
+
+    def _tm_error(self, message: str) -> None:
+        # called from the writer thread: the signal is queued to the GUI thread
+        self.tmFailed.emit(self.tr("Translation memory: {0}").format(message))
+
+    def mark_review(self) -> None:
+        self._set_status(Status.NEEDS_REVIEW)
+
+    def delete_selected(self) -> None:
+        ids = self.selected_ids()
+        project = self.project
+        if ids and project is not None:
+            self._apply(lambda: edits.remove_segments(project.state, ids))
+
+    def assign_speaker(self, speaker_id: str | None) -> None:
+        ids = self.selected_ids()
+        project = self.project
+        if ids and project is not None:
+            self._apply(lambda: edits.set_speaker(project.state, ids, speaker_id))
+
+    def _fill_speakers_menu(self) -> None:
+        self.speaker_menu.clear()
+        if self.project is None:
+            return
+        for sp in sorted(self.project.state.speakers.values(), key=lambda s: s.name.casefold()):
+            a = self.speaker_menu.addAction(sp.name)
+            a.triggered.connect(lambda _c=False, sid=sp.id: self.assign_speaker(sid))
+        self.speaker_menu.addSeparator()
+        self.speaker_menu.addAction(self.tr("No speaker")).triggered.connect(
+            lambda: self.assign_speaker(None)
+        )
+
+    def run_on_selection(self, stage: str) -> None:
+        """Queue ``stage`` for the selected segments (or their time range for transcription)."""
+        project = self.project
+        ids = self.selected_ids()
+        if project is None or not ids:
+            self.show_message(self.tr("Select segments first."))
+            return
+        segs = [project.state.segments[s] for s in ids]
+        lang = self.current_lang()
+        try:
+            if stage == "transcribe":
+                options = stage_options(
+                    "transcribe", range_ms=(min(s.start_ms for s in segs), max(s.end_ms for s in segs))
+                )
+            elif lang is None:
+                self.show_message(self.tr("This project has no target language."))
+                return
+            elif stage == "translate":
+                options = stage_options(
+                    "translate",
+                    langs=(lang,),
+                    force=True,
+                    segment_ids=tuple(ids),
+                    engine=str(project.meta.settings.get("mt_engine", "auto")),
+                )
+            else:
+                options = stage_options("voice", lang=lang, segment_ids=tuple(ids))
+        except (TauraError, ImportError, TypeError) as exc:
+            self.show_message(str(exc))
+            return
+        label = {
+            "transcribe": self.tr("Re-transcribe"),
+            "translate": self.tr("Re-translate"),
+            "voice": self.tr("Re-voice"),
+        }.get(stage, stage)
+        self.jobs.enqueue(StageRequest(stage, options, f"{label} ({len(ids)})"))
+        self.jobs_dock.show()
+
+
+    # -- export, models, dub mix, shortcuts ------------------------------------------------------
+    def export_dialog(self) -> ExportDialog | None:
+        """Ask what to export and queue the export stage in the jobs panel."""
+        if self.project is None:
+            return None
+        dialog = ExportDialog(self.project, self, lang=None)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.start_export(dialog.options(), dialog.label())
+        return dialog
+
+    def start_export(self, options: Any, label: str = "") -> None:
+        if getattr(options, "kind", "") in ("stems", "subtitles"):
+            try:
+                Path(options.output).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                self.show_banner(
+                    self.tr("{0}: cannot create the folder ({1})").format(options.output, exc.strerror)
+                )
+                return
+
+        def done(kind: str, summary: dict[str, Any]) -> None:
+            if kind == "finished":
+                outs = summary.get("outputs", [])
+                text = self.tr("Exported {0} files to {1}").format(len(outs), options.output)
+                self.show_message(text, 15000)
+                for problem in summary.get("problems", []):
+                    self.jobs.log.addItem(str(problem))
+            elif summary.get("error"):
+                self.show_banner(str(summary["error"]))
+
+        self.jobs.enqueue(StageRequest("export", options, label or self.tr("Export"), {"on_finished": done}))
+        self.jobs_dock.show()
+
+    def model_manager(self, focus: str | None = None, parent: QWidget | None = None) -> ModelManagerDialog:
+        dialog = ModelManagerDialog(parent or self, focus=focus)
+        dialog.setModal(True)
+        dialog.open()
+        return dialog
+
+    def render_dub(self) -> bool:
+        """Mix the current language's dub (export stage, kind stems, in the worker) and load
+        the mix into the player when it is ready."""
+        project, lang = self.project, self.current_lang()
+        if project is None or lang is None:
+            self.show_message(self.tr("This project has no target language."))
+            return False
+        if self.jobs.has_pending("dub_render"):
+            return True  # already on its way
+        import tempfile
+
+        out = Path(tempfile.mkdtemp(prefix=f"taura-dub-{lang}-"))
+        options = stage_options(
+            "export", kind="stems", output=str(out), langs=(lang,), mix="duck", loudness="web"
+        )
+
+        def done(kind: str, summary: dict[str, Any]) -> None:
+            if kind != "finished" or self.project is not project:
+                if summary.get("error"):
+                    self.show_message(self.tr("Dub mix failed: {0}").format(summary["error"]))
+                return
+            mixes = [p for p in summary.get("outputs", []) if Path(p).name.startswith("mix_")]
+            if not mixes:
+                self.show_message(self.tr("The dub mix produced no audio."))
+                return
+            self.dub_dir = out
+            self.player.set_dub_audio(mixes[0])
+            self.show_message(self.tr("Dub mix ready: Shift+P plays the dub."))
+
+        self.jobs.enqueue(
+            StageRequest("export", options, self.tr("Dub mix {0}").format(lang),
+                         {"on_finished": done, "dub_render": True})
+        )
+        self.jobs_dock.show()
+        return True
+
