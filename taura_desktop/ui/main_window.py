@@ -30,6 +30,7 @@ class MainWindow(WindowOps):
         super().__init__(settings, player_vo=player_vo)
         self.table.customContextMenuRequested.connect(self._table_menu)
         self.timeline.activated.connect(lambda _sid: self.edit_translation())
+        self.player.loop_button.toggled.connect(self._loop_toggled)
         self._build_actions()
         self._apply_shortcuts()
         self._update_actions()
@@ -199,7 +200,6 @@ class MainWindow(WindowOps):
             if not ok and reason:
                 action.setStatusTip(self.tr("Not available: {0}").format(reason))
 
-
     def preferences(self) -> None:
         dialog = PreferencesDialog(self.settings, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
@@ -215,7 +215,6 @@ class MainWindow(WindowOps):
         self.player.close_player()
         self.speakers.close_audio()
         super().closeEvent(event)
-
 
     def _table_menu(self, pos: Any) -> None:
         menu = QMenu(self)
@@ -241,7 +240,6 @@ class MainWindow(WindowOps):
         menu.addMenu(self.speaker_menu)
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
-
     def shortcut_actions(self) -> list[QAction]:
         return [a for a in self.actions() if a.objectName()]
 
@@ -260,3 +258,23 @@ class MainWindow(WindowOps):
         dialog.accepted.connect(dialog.save)
         dialog.open()
         return dialog
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_projects():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_project(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction(self.tr("(none)")).setEnabled(False)
+
+    def _fill_speakers_menu(self) -> None:
+        self.speaker_menu.clear()
+        if self.project is None:
+            return
+        for sp in sorted(self.project.state.speakers.values(), key=lambda s: s.name.casefold()):
+            a = self.speaker_menu.addAction(sp.name)
+            a.triggered.connect(lambda _c=False, sid=sp.id: self.assign_speaker(sid))
+        self.speaker_menu.addSeparator()
+        self.speaker_menu.addAction(self.tr("No speaker")).triggered.connect(
+            lambda: self.assign_speaker(None)
+        )

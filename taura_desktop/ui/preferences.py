@@ -51,4 +51,3 @@ class PreferencesDialog(QDialog):
         self.settings.set(Pref.SNAP_PX, self.snap.value())
         self.settings.set(Pref.MIN_GAP_MS, self.gap.value())
         self.settings.set(Pref.THEME, str(self.theme.currentData()))
-

@@ -296,4 +296,3 @@ class Timeline(TimelinePainter):
             self.zoom_to_fit()
         else:
             super().keyPressEvent(event)
-

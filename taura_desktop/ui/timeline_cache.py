@@ -142,5 +142,3 @@ def segment_codes(seg: Segment, lang: str) -> tuple[int, int]:
     if tr.clip is not None:
         v = _V_CODE[tr.clip.fit.status] if tr.clip.fit is not None else _V_OK
     return _TR_CODE[tr.status], v
-
-

@@ -81,7 +81,6 @@ class TimelineView(QWidget):
         self._small.setPointSizeF(max(6.0, self.font().pointSizeF() * 0.85))
         self._layout_tracks()
 
-
     # -- project ---------------------------------------------------------------------------------
     def set_project(self, project: Project | None) -> None:
         if callable(self._unsubscribe):
@@ -302,4 +301,3 @@ class TimelineView(QWidget):
         if emit:
             self.selectionChanged.emit(list(ids))
         self.update()
-

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -76,7 +77,6 @@ class _PeaksLoader(QObject):
                 self.failed.emit(token, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
         threading.Thread(target=work, name="peaks", daemon=True).start()
-
 
 
 class WindowBase(QMainWindow):
@@ -242,7 +242,6 @@ class WindowBase(QMainWindow):
         self.player.overlayModeChanged.connect(
             lambda _m: self._update_overlay(self.player.position_ms, force=True)
         )
-        self.player.loop_button.toggled.connect(self._loop_toggled)
         self.table.selectionModel().selectionChanged.connect(self._table_selection)
         self.timeline.selectionChanged.connect(lambda _ids: self._current_changed())
 
@@ -274,7 +273,6 @@ class WindowBase(QMainWindow):
         if state:
             self.restoreState(state)
 
-
     # -- messages ------------------------------------------------------------------------------------
     def show_message(self, text: str, timeout_ms: int = 8000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
@@ -293,9 +291,33 @@ class WindowBase(QMainWindow):
             self.tr("Open a project (Ctrl+O) or start a new one from a video (Ctrl+N).")
         )
 
-
     def _update_actions(self) -> None:
         """Enable the actions that need a project (the window with menus overrides this)."""
+
+    # -- peaks ---------------------------------------------------------------------------------------
+    def _load_peaks(self, path: str) -> None:
+        assert self.project is not None
+        cached = project_ops.cached_peaks(self.project)
+        if cached is not None:
+            self.timeline.set_peaks(cached)
+            return
+        token = object()
+        self._peaks_token = token
+        self.show_message(self.tr("Reading the audio waveform…"))
+        self._peaks.start(token, path)
+
+    def _peaks_done(self, token: object, peaks: Any) -> None:
+        if token is not self._peaks_token or self.project is None:
+            return
+        self.timeline.set_peaks(peaks)
+        try:
+            project_ops.store_peaks(self.project, peaks)
+        except Exception as exc:  # a read-only project still shows the waveform
+            self.show_message(self.tr("Could not cache the waveform: {0}").format(exc))
+
+    def _peaks_failed(self, token: object, message: str) -> None:
+        if token is self._peaks_token:
+            self.show_message(self.tr("No waveform: {0}").format(message))
 
     # -- language / filters / find -------------------------------------------------------------------
     def _fill_langs(self) -> None:
@@ -510,30 +532,6 @@ class WindowBase(QMainWindow):
         modes = ("off", "source", "translation")
         self.player.set_overlay_mode(modes[(modes.index(self.player.overlay_mode) + 1) % 3])
 
-    def play_segment(self, audio: str) -> None:
-        sid = self.current_id()
-        if sid is None or self.project is None:
-            return
-        if audio == "dub" and not self.player.has_dub():
-            if self.render_dub():
-                self.show_message(self.tr("No dub mix yet: rendering it (Play dub again when it is ready)."))
-            audio = "original"
-        self.player.set_audio_mode(audio)
-        seg = self.project.state.segments[sid]
-        self.player.play_range(seg.start_ms, seg.end_ms, loop=self.player.loop_button.isChecked())
-
-    def toggle_loop(self) -> None:
-        self.player.loop_button.toggle()
-
-    def _loop_toggled(self, on: bool) -> None:
-        sid = self.current_id()
-        if on and sid is not None and self.project is not None:
-            seg = self.project.state.segments[sid]
-            self.player.set_loop((seg.start_ms, seg.end_ms))
-        else:
-            self.player.set_loop(None)
-
-
     # -- edits ---------------------------------------------------------------------------------------
     def _apply(self, make: Callable[[], edits.Edit]) -> bool:
         if self.project is None:
@@ -565,4 +563,3 @@ class WindowBase(QMainWindow):
             self._fill_langs()
         if change.kinds & (ChangeKind.TEXT | ChangeKind.TRANSLATION | ChangeKind.TIMES):
             self._update_overlay(self.player.position_ms, force=True)
-

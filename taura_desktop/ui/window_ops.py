@@ -18,7 +18,6 @@ from taura_desktop.core import edits
 from taura_desktop.core.model import Status
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
-from taura_desktop.pipeline import project_ops
 from taura_desktop.ui.export_dialog import ExportDialog
 from taura_desktop.ui.jobs_panel import (
     StageRequest,
@@ -134,14 +133,6 @@ class WindowOps(WindowBase):
             return
         self.show_message(self.tr("Saved a copy to {0}").format(path))
 
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in self.settings.recent_projects():
-            action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda _c=False, p=path: self.open_project(p))
-        if self.recent_menu.isEmpty():
-            self.recent_menu.addAction(self.tr("(none)")).setEnabled(False)
-
     def new_project(self, media: str | None = None) -> None:
         dialog = NewProjectDialog(self, media)
         dialog.modelsRequested.connect(lambda name: self.model_manager(name, dialog))
@@ -206,7 +197,6 @@ class WindowOps(WindowBase):
         if spec.stages:
             self.jobs_dock.show()
 
-
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
@@ -221,33 +211,7 @@ class WindowOps(WindowBase):
         elif Path(path).suffix.lower() in MEDIA_SUFFIXES:
             QTimer.singleShot(0, lambda: self.new_project(path))
 
-
-    # -- peaks ---------------------------------------------------------------------------------------
-    def _load_peaks(self, path: str) -> None:
-        assert self.project is not None
-        cached = project_ops.cached_peaks(self.project)
-        if cached is not None:
-            self.timeline.set_peaks(cached)
-            return
-        token = object()
-        self._peaks_token = token
-        self.show_message(self.tr("Reading the audio waveform…"))
-        self._peaks.start(token, path)
-
-    def _peaks_done(self, token: object, peaks: Any) -> None:
-        if token is not self._peaks_token or self.project is None:
-            return
-        self.timeline.set_peaks(peaks)
-        try:
-            project_ops.store_peaks(self.project, peaks)
-        except Exception as exc:  # a read-only project still shows the waveform
-            self.show_message(self.tr("Could not cache the waveform: {0}").format(exc))
-
-    def _peaks_failed(self, token: object, message: str) -> None:
-        if token is self._peaks_token:
-            self.show_message(self.tr("No waveform: {0}").format(message))
-
-
+    # -- edits ---------------------------------------------------------------------------------------
     def _edit_column(self, col: Col) -> None:
         ids = self.selected_ids()
         if not ids:
@@ -308,18 +272,6 @@ class WindowOps(WindowBase):
         if ids and project is not None:
             self._apply(lambda: edits.set_speaker(project.state, ids, speaker_id))
 
-    def _fill_speakers_menu(self) -> None:
-        self.speaker_menu.clear()
-        if self.project is None:
-            return
-        for sp in sorted(self.project.state.speakers.values(), key=lambda s: s.name.casefold()):
-            a = self.speaker_menu.addAction(sp.name)
-            a.triggered.connect(lambda _c=False, sid=sp.id: self.assign_speaker(sid))
-        self.speaker_menu.addSeparator()
-        self.speaker_menu.addAction(self.tr("No speaker")).triggered.connect(
-            lambda: self.assign_speaker(None)
-        )
-
     def run_on_selection(self, stage: str) -> None:
         """Queue ``stage`` for the selected segments (or their time range for transcription)."""
         project = self.project
@@ -357,7 +309,6 @@ class WindowOps(WindowBase):
         }.get(stage, stage)
         self.jobs.enqueue(StageRequest(stage, options, f"{label} ({len(ids)})"))
         self.jobs_dock.show()
-
 
     # -- export, models, dub mix, shortcuts ------------------------------------------------------
     def export_dialog(self) -> ExportDialog | None:
@@ -428,9 +379,35 @@ class WindowOps(WindowBase):
             self.show_message(self.tr("Dub mix ready: Shift+P plays the dub."))
 
         self.jobs.enqueue(
-            StageRequest("export", options, self.tr("Dub mix {0}").format(lang),
-                         {"on_finished": done, "dub_render": True})
+            StageRequest(
+                "export",
+                options,
+                self.tr("Dub mix {0}").format(lang),
+                {"on_finished": done, "dub_render": True},
+            )
         )
         self.jobs_dock.show()
         return True
 
+    def play_segment(self, audio: str) -> None:
+        sid = self.current_id()
+        if sid is None or self.project is None:
+            return
+        if audio == "dub" and not self.player.has_dub():
+            if self.render_dub():
+                self.show_message(self.tr("No dub mix yet: rendering it (Play dub again when it is ready)."))
+            audio = "original"
+        self.player.set_audio_mode(audio)
+        seg = self.project.state.segments[sid]
+        self.player.play_range(seg.start_ms, seg.end_ms, loop=self.player.loop_button.isChecked())
+
+    def toggle_loop(self) -> None:
+        self.player.loop_button.toggle()
+
+    def _loop_toggled(self, on: bool) -> None:
+        sid = self.current_id()
+        if on and sid is not None and self.project is not None:
+            seg = self.project.state.segments[sid]
+            self.player.set_loop((seg.start_ms, seg.end_ms))
+        else:
+            self.player.set_loop(None)
