@@ -20,6 +20,7 @@ APT_PACKAGES=(
   xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-shm0 libxcb-xkb1
   libxkbcommon-x11-0 libx11-xcb1
+  desktop-file-utils appstream shared-mime-info
 )
 REQUIRED_COMMANDS=(ffmpeg ffprobe espeak-ng apertium rubberband)
 

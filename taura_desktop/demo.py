@@ -9,14 +9,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from taura_desktop.cli.main import guarded
 from taura_desktop.cli.main import main as taura
 
 
 def main(argv: list[str] | None = None) -> int:
-    from taura_desktop.sample import make_sample
-
+    """Errors (no espeak-ng or ffmpeg, a broken installation, ...) are reported like the
+    ``taura`` command's: one line and its exit code."""
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0] if args else "demo-output").resolve()
+    return guarded(lambda: _demo(out))
+
+
+def _demo(out: Path) -> int:
+    from taura_desktop.sample import make_sample
+
     out.mkdir(parents=True, exist_ok=True)
     sample = make_sample(out / "sample")
     print(f"sample video: {sample.video}\nsample subtitles: {sample.subtitles}")

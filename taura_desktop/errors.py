@@ -52,6 +52,11 @@ class EngineUnavailableError(TauraError):
     exit_code = ExitCode.ENGINE_UNAVAILABLE
 
 
+class MissingResourceError(EngineUnavailableError):
+    """A file that ships inside the package (``taura_desktop/resources``) is missing: a broken
+    installation. The message names the file and says to reinstall."""
+
+
 class CancelledError(TauraError):
     exit_code = ExitCode.CANCELLED
 

@@ -3,8 +3,8 @@
 ``make_sample(out_dir)`` builds, deterministically and in a few seconds:
 
 * ``taura_sample.mp4`` - 640x360 H.264 SMPTE colour bars with a burnt-in running timecode, AAC
-  stereo audio tagged ``eng``: espeak-ng narration of ``resources/sample/narration.txt`` over a
-  quiet (-30 dBFS) chord bed;
+  stereo audio tagged ``eng``: espeak-ng narration of ``resources/sample/narration.txt`` (shipped
+  in the package) over a quiet (-30 dBFS) chord bed;
 * ``taura_sample.en.srt`` - one subtitle cue per spoken line, timed to the speech exactly;
 * ``taura_sample.narration.wav`` - the narration alone (16 kHz mono), for tests and benchmarks.
 
@@ -27,6 +27,7 @@ import numpy as np
 
 from taura_desktop.errors import EngineUnavailableError, MediaError, TauraError, UsageError
 from taura_desktop.media.audio_io import _parse_wav, resample, write_wav
+from taura_desktop.paths import resource_text
 
 SAMPLE_RATE = 48000
 WIDTH, HEIGHT, FPS = 640, 360, 25
@@ -64,22 +65,19 @@ class SampleMedia:
     narration: Path | None = None  # the narration alone, 16 kHz mono WAV
 
 
-def resources_dir() -> Path:
-    """``resources/`` next to the package (source tree), else inside the installed package."""
-    here = Path(__file__).resolve().parent
-    for cand in (here.parent / "resources", here / "resources"):
-        if (cand / "sample" / "narration.txt").is_file():
-            return cand
-    raise MediaError(f"{here.parent / 'resources' / 'sample' / 'narration.txt'}: file not found")
+NARRATION = "sample/narration.txt"  # in taura_desktop/resources
 
 
 def load_script(path: Path | None = None) -> list[str]:
-    """The narration sentences (one per non-empty, non-# line)."""
-    p = path or resources_dir() / "sample" / "narration.txt"
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MediaError(f"{p}: cannot read narration script ({exc.strerror})") from None
+    """The narration sentences (one per non-empty, non-# line); by default the script that
+    ships with the package."""
+    if path is None:
+        text = resource_text(NARRATION)
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise MediaError(f"{path}: cannot read narration script ({exc.strerror})") from None
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 

@@ -12,9 +12,9 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
+from taura_desktop.engines.versions import VersionAction
 from taura_desktop.errors import ExitCode, TauraError, UsageError
 
 
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     from taura_desktop.cli import models_cmd, project_cmds, stage_cmds
 
     parser = _Parser(prog="taura", description="Taura: offline video localization, headless.")
-    parser.add_argument("--version", action="version", version=f"taura {_version()}")
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument("-v", "--verbose", action="store_true", help="log engine details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     project_cmds.add_parsers(sub, _lang_list)
@@ -43,18 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("taura-desktop")
-    except PackageNotFoundError:
-        return "dev"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args: Any = None
-    try:
+    def run() -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         logging.basicConfig(
@@ -64,8 +54,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help(sys.stderr)
             return int(ExitCode.USAGE)
-        code = args.func(args)
-        return int(code or 0)
+        return int(args.func(args) or 0)
+
+    return guarded(run)
+
+
+def guarded(run: Callable[[], int]) -> int:
+    """Run a command with the CLI's error handling: expected errors as one line on stderr with
+    their exit code, Ctrl+C as 130, anything else as a one-line internal error (exit 1)."""
+    try:
+        return run()
     except TauraError as exc:
         print(f"taura: {exc}", file=sys.stderr)
         return int(exc.exit_code)
@@ -86,7 +84,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def print_json(data: object) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
-
 
 
 if __name__ == "__main__":

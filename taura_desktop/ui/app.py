@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -12,11 +13,15 @@ from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
+from taura_desktop.engines.versions import VersionAction
+from taura_desktop.errors import MissingResourceError
+from taura_desktop.paths import resource, resource_text, resources_root
 from taura_desktop.ui.settings import Pref, Settings
 
 ORG = "Taura"
 APP = "Taura Desktop"
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+APP_ID = "io.github.tauradesktop.Taura"  # the .desktop file, AppStream id and icon name
+log = logging.getLogger(__name__)
 
 
 def _dark_palette() -> QPalette:
@@ -45,9 +50,10 @@ def apply_theme(app: QApplication, theme: str = "system") -> None:
     scheme = QGuiApplication.styleHints().colorScheme()
     dark = theme == "dark" or (theme == "system" and scheme == Qt.ColorScheme.Dark)
     app.setPalette(_dark_palette() if dark else app.style().standardPalette())
-    qss = RESOURCES / "styles" / "app.qss"
-    if qss.is_file():
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    try:
+        app.setStyleSheet(resource_text("styles/app.qss"))
+    except MissingResourceError as exc:  # a broken install: say so, run unstyled
+        log.warning("%s", exc)
 
 
 def install_translations(app: QApplication) -> None:
@@ -55,9 +61,11 @@ def install_translations(app: QApplication) -> None:
     qt = QTranslator(app)
     if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(qt)
-    ours = QTranslator(app)
-    if ours.load(locale, "taura", "_", str(RESOURCES / "i18n")):
-        app.installTranslator(ours)
+    i18n = resources_root().joinpath("i18n")
+    if i18n.is_dir():
+        ours = QTranslator(app)
+        if ours.load(locale, "taura", "_", str(i18n)):
+            app.installTranslator(ours)
 
 
 def create_app(argv: Sequence[str]) -> QApplication:
@@ -68,10 +76,11 @@ def create_app(argv: Sequence[str]) -> QApplication:
     app.setOrganizationName(ORG)
     app.setApplicationName(APP)
     app.setApplicationDisplayName(APP)
-    app.setDesktopFileName("taura-desktop")
-    icon = RESOURCES / "icons" / "taura.svg"
-    if icon.is_file():
-        app.setWindowIcon(QIcon(str(icon)))
+    app.setDesktopFileName(APP_ID)
+    try:
+        app.setWindowIcon(QIcon(str(resource("icons/taura.svg"))))
+    except MissingResourceError as exc:
+        log.warning("%s", exc)
     return app
 
 
@@ -83,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "path", nargs="?", help="a .taura project to open, or a video to start a project from"
     )
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument("--vo", help="mpv video output (default: gpu,x11; TAURA_MPV_VO also works)")
     parser.add_argument("--quit-after", type=int, default=0, metavar="MS", help=argparse.SUPPRESS)
     opts = parser.parse_args(args_in[1:])
