@@ -19,9 +19,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from taura_desktop.audio.loudness import DEFAULT_TARGET_LUFS, normalize
 from taura_desktop.core.model import FitResult, FitStatus, VoiceClip, VoiceSpec
 from taura_desktop.dub.fit import FitCaps, apply_fit, fit_with_caps
-from taura_desktop.dub.loudness import DEFAULT_TARGET_LUFS, normalize
 from taura_desktop.engines.tts.base import SynthRequest, TtsEngine
 from taura_desktop.errors import BadInputError
 

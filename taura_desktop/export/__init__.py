@@ -8,26 +8,16 @@ from __future__ import annotations
 from taura_desktop.export.atomic import atomic_output
 from taura_desktop.export.burnin import BurnStyle, burn_in
 from taura_desktop.export.master import MasterReport, SubtitleTrack, export_master, iso639_2
-from taura_desktop.export.mix import (
-    DubTrack,
-    Limiter,
-    LoudnessMeter,
-    MixResult,
-    MixSettings,
-    PlacedClip,
-    mix_tracks,
-    prime_loudness_cache,
-    render_dub,
-)
+from taura_desktop.export.mix import MixResult, MixSettings, mix_tracks
 from taura_desktop.export.otio_export import build_timeline, export_edl, export_fcpxml, export_otio
+from taura_desktop.export.profile import prime_loudness_cache
+from taura_desktop.export.render import DubTrack, PlacedClip, render_dub
 from taura_desktop.export.stems import export_stems
 from taura_desktop.export.verify import ProbedStream, probe_streams
 
 __all__ = [
     "BurnStyle",
     "DubTrack",
-    "Limiter",
-    "LoudnessMeter",
     "MasterReport",
     "MixResult",
     "MixSettings",

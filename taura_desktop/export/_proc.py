@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import IO
 
 import numpy as np
 
-from taura_desktop.errors import CancelledError, EngineUnavailableError, MediaError
+from taura_desktop.errors import CancelledError, MediaError
+from taura_desktop.media.ffmpeg import ffmpeg_bin, grow_pipe, last_line
 
 Progress = Callable[[float, str], None]
 """``progress(fraction 0..1, message)``; it may raise CancelledError to stop the export."""
@@ -22,26 +21,9 @@ Cancel = Callable[[], bool]
 """Polled often; return True to cancel (e.g. ``threading.Event().is_set``)."""
 
 
-def ffmpeg_bin() -> str:
-    exe = shutil.which("ffmpeg")
-    if exe is None:
-        raise EngineUnavailableError("ffmpeg: not found on PATH; install ffmpeg (apt-get install ffmpeg)")
-    return exe
-
-
 def check_cancel(cancel: Cancel | None) -> None:
     if cancel is not None and cancel():
         raise CancelledError("export cancelled")
-
-
-def _last_line(fh: IO[bytes]) -> str:
-    with contextlib.suppress(OSError):
-        fh.seek(0)
-        lines = [ln.strip() for ln in fh.read().decode("utf-8", "replace").splitlines()]
-        lines = [ln for ln in lines if ln]
-        if lines:
-            return " ".join(lines[-1].split())[:300]
-    return "unknown error"
 
 
 def run_ffmpeg(
@@ -93,18 +75,9 @@ def run_ffmpeg(
         finally:
             t.join(timeout=5)
         if proc.returncode != 0:
-            raise MediaError(f"{what}: ffmpeg failed ({_last_line(err)})")
+            raise MediaError(f"{what}: ffmpeg failed ({last_line(err)})")
     if on_fraction is not None:
         on_fraction(1.0)
-
-
-def grow_pipe(fd: int, size: int = 1 << 20) -> None:
-    """Enlarge a pipe's kernel buffer (Linux; elsewhere a no-op) so producer and consumer
-    run decoupled instead of in 64 KiB lock-step."""
-    with contextlib.suppress(OSError, AttributeError, ValueError):
-        import fcntl
-
-        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
 
 
 def pin_encoder(pid: int) -> None:
@@ -177,7 +150,7 @@ class PcmMux:
 
     def _fail(self) -> MediaError:
         self.proc.wait()
-        return MediaError(f"{self.what}: ffmpeg failed ({_last_line(self._err)})")
+        return MediaError(f"{self.what}: ffmpeg failed ({last_line(self._err)})")
 
     def _pump(self, limit: int) -> None:
         """Write until every stream has at most ``limit`` bytes pending.

@@ -20,8 +20,10 @@ from pathlib import Path
 from taura_desktop.errors import MediaError, SubtitleError, UsageError
 from taura_desktop.export._proc import Cancel, PcmMux, Progress, check_cancel, run_ffmpeg
 from taura_desktop.export.atomic import atomic_output
-from taura_desktop.export.mix import DubTrack, MixResult, MixSettings, mix_tracks, probe_media
+from taura_desktop.export.mix import MixResult, MixSettings, mix_tracks
+from taura_desktop.export.render import DubTrack
 from taura_desktop.export.verify import ExpectedTrack, ProbedStream, probe_streams, verify_master
+from taura_desktop.media.probe import probe_cached
 
 # ISO 639-1 -> ISO 639-2/B (the form MP4 and Matroska language tags use).
 _ISO2_TO_3: dict[str, str] = {
@@ -156,7 +158,7 @@ def export_master(
     pass instead of estimating its loudness (see ``mix.mix_tracks``)."""
     t0 = time.monotonic()
     video, out = Path(video), Path(out)
-    info = probe_media(video)  # MediaError (exit 3) for missing / corrupt media
+    info = probe_cached(video)  # MediaError (exit 3) for missing / corrupt media
     fmt = _check_inputs(video, out, subtitle_tracks, audio_codec)
     has_orig_audio = info.has_audio
     orig_lang3 = iso639_2(original_lang) if original_lang else "und"

@@ -16,17 +16,10 @@ from taura_desktop.errors import MediaError
 from taura_desktop.export._proc import Cancel, Progress, check_cancel
 from taura_desktop.export.atomic import atomic_output
 from taura_desktop.export.master import iso639_2
-from taura_desktop.export.mix import (
-    DEFAULT_BLOCK,
-    DubTrack,
-    MixSettings,
-    _fixed_blocks,
-    audio_channels,
-    iter_audio_blocks,
-    mix_tracks,
-    render_dub,
-    source_duration_ms,
-)
+from taura_desktop.export.mix import MixSettings, mix_tracks
+from taura_desktop.export.render import DubTrack, render_dub
+from taura_desktop.media.decode import DEFAULT_BLOCK, fixed_blocks, iter_audio_blocks
+from taura_desktop.media.probe import audio_channels, probe_cached
 
 
 class WavWriter:
@@ -98,7 +91,7 @@ def export_stems(
     if duration_ms is None:
         if video is None:
             raise MediaError("stems: give the source video or duration_ms")
-        duration_ms = source_duration_ms(video)
+        duration_ms = probe_cached(video).duration_ms
     sr = settings.out_rate
     total = round(duration_ms * sr / 1000)
     ch_src = audio_channels(video) if video is not None else None
@@ -132,7 +125,7 @@ def export_stems(
         path = out_dir / f"{name}.wav"
         tick = step(f"stem {name}")
         with _wav(path, sr, channels) as w:
-            blocks = _fixed_blocks(iter_audio_blocks(src, sr, channels), total, DEFAULT_BLOCK, channels)
+            blocks = fixed_blocks(iter_audio_blocks(src, sr, channels), total, DEFAULT_BLOCK, channels)
             for i, b in enumerate(blocks):
                 w.write(b)
                 tick(min(1.0, (i + 1) * DEFAULT_BLOCK / max(1, total)))

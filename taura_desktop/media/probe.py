@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import os
 from collections.abc import Iterator
@@ -307,3 +308,21 @@ def fingerprint(path: str | os.PathLike[str], info: MediaInfo | None = None) -> 
         width=info.width,
         height=info.height,
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _probe_cached(path: str, size: int, mtime_ns: int) -> MediaInfo:
+    return probe(path)
+
+
+def probe_cached(path: str | os.PathLike[str]) -> MediaInfo:
+    """:func:`probe`, remembered while the file is unchanged (one container read per export)."""
+    p = check_readable(path)
+    st = p.stat()
+    return _probe_cached(str(p), st.st_size, st.st_mtime_ns)
+
+
+def audio_channels(path: str | os.PathLike[str]) -> int | None:
+    """Channel count of the first audio stream, None when there is none."""
+    streams = probe_cached(path).audio_streams
+    return streams[0].channels if streams else None

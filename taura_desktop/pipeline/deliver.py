@@ -75,7 +75,7 @@ class ExportStage:
 def dub_tracks(state: ProjectState, store: ProjectStore, langs: Sequence[str]) -> list[Any]:
     """One DubTrack per language with every voiced clip as placed (fitted audio)."""
     from taura_desktop.dub.cache import load_fitted
-    from taura_desktop.export.mix import DubTrack, PlacedClip
+    from taura_desktop.export.render import DubTrack, PlacedClip
     from taura_desktop.languages import language_name
 
     tracks = []

@@ -68,7 +68,7 @@ class _PeaksLoader(QObject):
     def start(self, token: object, path: str) -> None:
         def work() -> None:
             try:
-                from taura_desktop.export.mix import prime_loudness_cache
+                from taura_desktop.export.profile import prime_loudness_cache
                 from taura_desktop.media.peaks import compute_peaks
 
                 self.done.emit(token, compute_peaks(path, project_ops.PEAKS_BUCKET_MS))

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from taura_desktop.audio.loudness import integrated_loudness
 from taura_desktop.core.model import FitStatus, VoiceSpec
 from taura_desktop.dub.cache import (
     ClipSink,
@@ -16,7 +17,6 @@ from taura_desktop.dub.cache import (
     voice_segments,
 )
 from taura_desktop.dub.fit import FitCaps
-from taura_desktop.dub.loudness import integrated_loudness
 from taura_desktop.engines.tts.base import SynthRequest, SynthResult, VoiceInfo
 from taura_desktop.engines.tts.espeak import EspeakEngine
 from taura_desktop.errors import BadInputError

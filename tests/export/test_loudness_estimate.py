@@ -8,18 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from taura_desktop.audio.limiter import Limiter
+from taura_desktop.audio.loudness import LoudnessMeter, OutputMeter, gated_loudness, hop_energies
 from taura_desktop.errors import MediaError
-from taura_desktop.export import DubTrack, Limiter, LoudnessMeter, MixSettings, PlacedClip, export_master
+from taura_desktop.export import DubTrack, MixSettings, PlacedClip, export_master
+from taura_desktop.export.duck import DuckEnvelope
 from taura_desktop.export.master import SubtitleTrack
-from taura_desktop.export.mix import (
-    DuckEnvelope,
-    _OutputMeter,
-    gated_loudness,
-    hop_energies,
-    mix_to_array,
-    prime_loudness_cache,
-    source_hop_energies,
-)
+from taura_desktop.export.mix import mix_to_array
+from taura_desktop.export.profile import prime_loudness_cache, source_hop_energies
 from taura_desktop.export.stems import export_stems
 
 from .conftest import DUB_SR, burst, ebur128_lufs, ffmpeg
@@ -54,9 +50,9 @@ def test_estimate_matches_measurement_and_is_cached(cache: Path, source_mp4: Pat
     # the cached profile is the original's own loudness
     e = np.load(profiles(cache)[0])
     whole = LoudnessMeter(SR)
-    from taura_desktop.export.mix import _fixed_blocks, iter_audio_blocks
+    from taura_desktop.media.decode import fixed_blocks, iter_audio_blocks
 
-    for b in _fixed_blocks(iter_audio_blocks(source_mp4, SR, 2), len(y), 1 << 16, 2):
+    for b in fixed_blocks(iter_audio_blocks(source_mp4, SR, 2), len(y), 1 << 16, 2):
         whole.push(b)
     assert np.allclose(e, whole.hop_energies())
     # exact path: same gain within the tolerance, no estimate reported
@@ -146,7 +142,7 @@ def test_output_meter_is_exact_where_the_limiter_acts() -> None:
     for bs in (65536, 3001):
         gain = np.float32(1.5)
         ref, real = LoudnessMeter(SR, peak=False), LoudnessMeter(SR)
-        om = _OutputMeter(SR, ref, float(gain))
+        om = OutputMeter(SR, ref, float(gain))
         lim = Limiter(SR, 2, -1.0)
         for i in range(0, len(x), bs):
             b = x[i : i + bs]

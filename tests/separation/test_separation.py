@@ -248,7 +248,7 @@ def test_separate_file_chunked_overlap_add(tmp_path: Path, tiny_model: Path,
 
 def test_separate_file_pcm16_from_aac_video(tmp_path: Path, tiny_model: Path) -> None:
     """Real media: AAC at 44.1 kHz mono, decoded at the model's rate and channel count."""
-    from taura_desktop.export.mix import iter_audio_blocks
+    from taura_desktop.media.decode import iter_audio_blocks
     from tests.mediagen import make_video
 
     video = make_video(tmp_path / "v.mp4", 3.0, audio="tone", size="64x48")
@@ -411,7 +411,8 @@ def test_background_stem_feeds_export_master(tmp_path: Path, store_root: Path,
                                              tiny_model: Path) -> None:
     """The stem is what mix mode "background" consumes: a master with a dub track comes out."""
     from taura_desktop.export.master import export_master
-    from taura_desktop.export.mix import DubTrack, MixSettings, PlacedClip, mix_to_array
+    from taura_desktop.export.mix import MixSettings, mix_to_array
+    from taura_desktop.export.render import DubTrack, PlacedClip
     from tests.mediagen import make_video
 
     video = make_video(tmp_path / "v.mp4", 3.0, audio="tone", size="64x48")

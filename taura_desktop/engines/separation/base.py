@@ -237,12 +237,13 @@ def separate_file(
     without audio; CancelledError when ``cancel()`` turns true or ``progress`` raises it —
     in both cases no output file is left behind (an existing one is untouched).
     """
-    from taura_desktop.export.mix import audio_channels, iter_audio_blocks, source_duration_ms
+    from taura_desktop.media.decode import iter_audio_blocks
+    from taura_desktop.media.probe import audio_channels, probe_cached
 
     if chunk_s <= 0 or overlap_s < 0 or overlap_s * 2 > chunk_s:
         raise UsageError(f"separation: bad chunking (chunk {chunk_s} s, overlap {overlap_s} s)")
     src = Path(media_path)
-    duration_ms = source_duration_ms(src)  # MediaError when missing / unreadable
+    duration_ms = probe_cached(src).duration_ms  # MediaError when missing / unreadable
     if audio_channels(src) is None:
         raise MediaError(f"{src}: has no audio stream to separate")
     out_bg = Path(out_background_wav)

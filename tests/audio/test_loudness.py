@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from taura_desktop.dub.loudness import integrated_loudness, normalize
+from taura_desktop.audio.loudness import integrated_loudness, normalize
 from taura_desktop.errors import BadInputError
 
 
