@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from taura_desktop.core.project import Project
-from taura_desktop.errors import UsageError
+from taura_desktop.errors import BadInputError, UsageError
 from taura_desktop.pipeline import project_ops
 
 SUB_FORMATS = ("srt", "vtt", "ass", "ttml")
@@ -51,6 +51,11 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
         choices=("broadcast", "web"),
         default="broadcast",
         help="-23 LUFS (broadcast) or -16 LUFS (web)",
+    )
+    p.add_argument(
+        "--no-revoice",
+        action="store_true",
+        help="refuse (exit 3) instead of re-voicing stale or missing voice clips first",
     )
     p.set_defaults(func=cmd_export)
 
@@ -114,7 +119,7 @@ def cmd_info(args: Any) -> int:
     for lang, c in data["targets"].items():
         print(
             f"  {lang:9s} translated {c['translated']}, voiced {c['voiced']}, approved {c['approved']}, "
-            f"overflow {c['overflow']}"
+            f"overflow {c['overflow']}, stale {c['stale']}"
         )
     for lang, q in data["qc"].items():
         print(f"  qc {lang:6s} {q['cues_with_issues']} cues with issues")
@@ -131,10 +136,38 @@ def cmd_export(args: Any) -> int:
             return 0
         from taura_desktop.pipeline import deliver
 
+        _revoice_before_export(p, args)
         outputs = deliver.export_command(p, args)
     for path in outputs:
         print(f"wrote {path}")
     return 0
+
+
+def _revoice_before_export(p: Project, args: Any) -> None:
+    """Stale or missing voice clips never reach a master: re-voice them first and say how many,
+    or with ``--no-revoice`` refuse (exit 3) naming the count."""
+    from taura_desktop.cli.progress import StageProgress
+    from taura_desktop.jobs import run_stage
+    from taura_desktop.pipeline.deliver import VOICED_KINDS
+    from taura_desktop.pipeline.stale import describe, stale_report
+    from taura_desktop.pipeline.voice import VoiceOptions
+
+    if args.format not in VOICED_KINDS:
+        return
+    langs = [args.lang] if args.lang else list(p.meta.target_langs)
+    for lang in langs:
+        if lang not in p.meta.target_langs:
+            continue  # the export stage names the unknown language
+        report = stale_report(p, lang)
+        if not report.to_voice:
+            continue
+        if args.no_revoice:
+            raise BadInputError(f"{p.path}: {describe(report)}; export refused (--no-revoice)")
+        engine = p.meta.settings.get("tts_engine")
+        opts = VoiceOptions(lang=lang, engine=str(engine) if engine else None, segment_ids=report.to_voice)
+        with StageProgress() as bar:
+            run_stage(p, "voice", opts, on_event=bar.on_event)
+        print(f"re-voiced {describe(report)} before exporting")
 
 
 def cmd_qc(args: Any) -> int:

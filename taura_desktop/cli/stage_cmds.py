@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from taura_desktop.cli.progress import StageProgress
+from taura_desktop.core import edits
 from taura_desktop.core.project import Project
 from taura_desktop.jobs import run_stage
 
@@ -40,7 +41,12 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
         help="override the speakers' voice engine",
     )
     p.add_argument("--only-missing", action="store_true", help="keep existing clips")
-    p.add_argument("--max-speed", type=float, default=1.25, help="time-compression cap (<= 1.5)")
+    p.add_argument(
+        "--max-speed",
+        type=float,
+        default=None,
+        help="time-compression cap (<= 1.5; default 1.25); kept as the project's cap",
+    )
     p.add_argument(
         "--accept-xtts-license",
         action="store_true",
@@ -122,6 +128,9 @@ def cmd_voice(args: Any) -> int:
         xtts_license_accepted=args.accept_xtts_license,
     )
     with Project.open(args.project) as p, StageProgress() as bar:
+        if args.max_speed is not None and p.meta.settings.get("max_speed") != args.max_speed:
+            # the cap is part of what makes a clip current: keep it with the project
+            p.apply(edits.set_setting(p.state, "max_speed", args.max_speed), undoable=False)
         s = run_stage(p, "voice", opts, on_event=bar.on_event)
         counts = p.stage_counts().get(args.lang, {})
     if s.get("skipped"):

@@ -78,6 +78,20 @@ class VoiceClip:
     duration_ms: int  # placed (fitted) duration
     engine: str
     fit: FitResult | None = None
+    basis: str = ""  # clip_basis() of what it was made from ("" = made before bases were kept)
+
+
+def voice_hash(voice: VoiceSpec) -> str:
+    """Short hash of everything in a voice that changes the synthesized audio."""
+    refs = ",".join(voice.reference_segment_ids)
+    return text_hash(f"{voice.engine}|{voice.voice}|{voice.rate:.6f}|{voice.pitch}|{refs}")
+
+
+def clip_basis(text: str, voice: VoiceSpec, max_speed: float, hard_max_speed: float) -> str:
+    """What a clip was made from: ``text-hash:voice-hash:caps``. A clip whose basis differs from
+    the one its segment would get now is stale (see ``pipeline.stale``); the slot is checked
+    separately against the clip's fit."""
+    return f"{text_hash(text)}:{voice_hash(voice)}:{max_speed:g}/{hard_max_speed:g}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,8 @@ def _clip_to(c: VoiceClip) -> Json:
     d: Json = {"key": c.key, "sr": c.sample_rate, "ms": c.duration_ms, "engine": c.engine}
     if c.fit is not None:
         d["fit"] = _fit_to(c.fit)
+    if c.basis:
+        d["basis"] = c.basis
     return d
 
 
@@ -76,6 +78,7 @@ def _clip_from(d: Json) -> VoiceClip:
         duration_ms=int(d["ms"]),
         engine=str(d["engine"]),
         fit=None if fit is None else _fit_from(fit),
+        basis=str(d.get("basis", "")),
     )
 
 

@@ -16,10 +16,11 @@ from typing import Any
 from taura_desktop.core.model import Segment
 from taura_desktop.core.project import Project, ProjectState
 from taura_desktop.core.store import ProjectStore
-from taura_desktop.errors import CancelledError, MediaError, UsageError
+from taura_desktop.errors import BadInputError, CancelledError, MediaError, UsageError
 from taura_desktop.jobs.messages import ProgressMsg, TaskSpec, WarningMsg, WorkerMsg
 
 KINDS = ("mp4", "mkv", "stems", "otio", "burn", "subtitles")
+VOICED_KINDS = ("mp4", "mkv", "stems", "otio")  # kinds that carry the dub audio
 LOUDNESS = {"broadcast": -23.0, "web": -16.0}
 
 
@@ -31,6 +32,7 @@ class ExportOptions:
     mix: str = "duck"
     loudness: str = "broadcast"
     subtitle_formats: tuple[str, ...] = ("srt", "vtt", "ass", "ttml")
+    allow_stale: bool = False  # only for the editor's preview mix: never for a delivered file
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,13 @@ class ExportStage:
             ModelStore().path("separation", "htdemucs")  # exit 4 with how to get it
         if options.kind == "burn" and len(langs) != 1:
             raise UsageError("export burn: choose exactly one language (--lang xx)")
+        if options.kind in VOICED_KINDS and not options.allow_stale:
+            from taura_desktop.pipeline.stale import describe, stale_report
+
+            for lang in langs:
+                report = stale_report(project, lang)
+                if report.to_voice:
+                    raise BadInputError(f"{project.path}: {describe(report)}: re-voice them before exporting")
         return TaskSpec(self.name, ExportPayload(str(project.path), replace(options, langs=tuple(langs))))
 
     def apply(self, project: Project, item: Any) -> None:  # exports change nothing in the project

@@ -15,6 +15,7 @@ from taura_desktop.core import edits
 from taura_desktop.core.model import Origin, Segment, Status, Translation, new_id, text_hash
 from taura_desktop.core.project import Project
 from taura_desktop.errors import UsageError
+from taura_desktop.pipeline.stale import stale_report
 from taura_desktop.segmentation.profiles import Profile, get_profile
 from taura_desktop.segmentation.qc import QcInput, QcReport, check_cues
 from taura_desktop.subtitles.io import Cue, match_by_overlap, read_subtitles, write_subtitles
@@ -82,12 +83,16 @@ def import_subtitles(
         pairs = []
         for sid, text in texts.items():
             seg = project.segment(sid)
+            old = seg.translation(lang)
+            if old is not None and old.text == text:
+                continue  # unchanged line: keep its status and voice clip
             tr = Translation(
                 text=text,
                 origin=Origin.IMPORT,
                 status=Status.NEEDS_REVIEW,
                 source_hash=text_hash(seg.source_text),
                 engine="import",
+                clip=old.clip if old is not None else None,  # kept, and now stale: export re-voices it
             )
             pairs.append(seg.with_translation(lang, tr))
         project.apply(edits.replace_segments(project.state, pairs, f"Import {lang} subtitles"))
@@ -98,7 +103,7 @@ def import_subtitles(
             imp.overlaps,
             imp.encoding,
             imp.format,
-            unmatched=len(targets) - len(pairs),
+            unmatched=len(targets) - len(texts),
         )
     segs = [
         Segment(
@@ -187,7 +192,10 @@ def info(project: Project) -> dict[str, Any]:
         "path": str(project.path),
         "segments": len(project),
         "source_lang": project.meta.source_lang,
-        "targets": {lang: counts[lang] for lang in project.meta.target_langs},
+        "targets": {
+            lang: {**counts[lang], "stale": len(stale_report(project, lang).stale)}
+            for lang in project.meta.target_langs
+        },
         "duration_ms": media.duration_ms if media else None,
         "media": None
         if media is None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from taura_desktop.core import edits
-from taura_desktop.core.model import Segment, VoiceClip, VoiceSpec
+from taura_desktop.core.model import Segment, VoiceClip, VoiceSpec, clip_basis
 from taura_desktop.core.project import Project
 from taura_desktop.core.store import ProjectStore
 from taura_desktop.errors import CancelledError, EngineUnavailableError, UsageError
@@ -31,8 +31,8 @@ class VoiceOptions:
     engine: str | None = None  # override every speaker's engine (espeak | piper | xtts)
     only_missing: bool = False  # keep existing clips even if stale
     segment_ids: tuple[str, ...] | None = None  # re-voice only these
-    max_speed: float = 1.25
-    hard_max_speed: float = 1.5
+    max_speed: float | None = None  # None: the project's setting (default 1.25)
+    hard_max_speed: float | None = None  # None: the project's setting (default 1.5)
     models_root: str | None = None
     xtts_license_accepted: bool = False
 
@@ -160,7 +160,11 @@ class VoiceStage:
         lang = options.lang
         if lang not in project.meta.target_langs:
             raise UsageError(f"{project.path}: has no {lang} translation to voice (translate first)")
+        from taura_desktop.pipeline.stale import speed_caps, stale_reason
+
         root = str(model_store(options.models_root).root)
+        soft, hard = speed_caps(project)
+        caps = (options.max_speed or soft, options.hard_max_speed or max(hard, options.max_speed or soft))
         ids = list(options.segment_ids) if options.segment_ids is not None else project.state.ids()
         items: list[VoiceItem] = []
         for sid in ids:
@@ -177,7 +181,7 @@ class VoiceStage:
                 key = None if version is None else clip_key(tr.text, spec, version, 1.0, lang)
                 fit = tr.clip.fit
                 same_slot = fit is not None and fit.available_ms == _available(slot, fit.natural_ms, options)
-                if tr.clip.key == key and same_slot:
+                if tr.clip.key == key and same_slot and not stale_reason(project, seg, lang, caps):
                     continue
             items.append(VoiceItem(sid, tr.text, spec, slot))
         if not items:
@@ -192,8 +196,8 @@ class VoiceStage:
                 str(project.path),
                 lang,
                 tuple(items),
-                options.max_speed,
-                options.hard_max_speed,
+                caps[0],
+                caps[1],
                 root,
                 options.xtts_license_accepted,
                 project.meta.media.path if project.meta.media else None,
@@ -240,7 +244,12 @@ def work(
                 batch = items[start : start + BATCH]
                 jobs = [VoiceJob(i.text, payload.lang, i.voice, i.slot) for i in batch]
                 results = voice_segments(engine, store, jobs, caps)
-                clips = {i.seg_id: clip for i, (clip, _) in zip(batch, results, strict=True)}
+                clips = {
+                    i.seg_id: replace(
+                        clip, basis=clip_basis(i.text, i.voice, payload.max_speed, payload.hard_max_speed)
+                    )
+                    for i, (clip, _) in zip(batch, results, strict=True)
+                }
                 hits = sum(1 for _, was_cached in results if was_cached)
                 cached += hits
                 synthesized += len(batch) - hits

@@ -18,6 +18,7 @@ from taura_desktop.core.model import (
     Word,
 )
 from taura_desktop.core.project import Project
+from taura_desktop.dub.fit import DEFAULT_MIN_GAP_MS, available_ms
 
 WORDS = [
     "alpha",
@@ -65,7 +66,10 @@ def make_segments(
                 natural = int(seg_ms * (0.8 + 0.15 * (i % 4)))
                 speed = 1.0 if status in (FitStatus.OK, FitStatus.EXTENDED) else 1.2
                 over = 300 if status is FitStatus.OVERFLOW else 0
-                fit = FitResult(natural, speed, 0, int(natural / speed), seg_ms + gap_ms, over, status)
+                # the room the voice stage computes for this slot (so the clip is current)
+                room = available_ms(t, t + seg_ms, t + seg_ms + gap_ms if i < n - 1 else None,
+                                    DEFAULT_MIN_GAP_MS, natural)
+                fit = FitResult(natural, speed, 0, int(natural / speed), room, over, status)
                 clip = VoiceClip(f"k{i}{lang}", 24000, int(natural / speed), "espeak", fit)
             trs[lang] = Translation(
                 text=f"{lang} {' '.join(texts)}",
