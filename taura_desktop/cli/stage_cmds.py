@@ -36,9 +36,11 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     p.add_argument("--lang", required=True)
     p.add_argument(
         "--engine",
-        choices=("espeak", "piper", "xtts"),
+        choices=("espeak", "piper", "kokoro", "xtts"),
         default=None,
-        help="override the speakers' voice engine",
+        help="override the speakers' voice engine (default: each speaker's voice, else the best "
+        "installed engine for the language: piper or kokoro for English, kokoro for Spanish, "
+        "espeak otherwise)",
     )
     p.add_argument("--only-missing", action="store_true", help="keep existing clips")
     p.add_argument(
@@ -64,7 +66,12 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     p.add_argument("--offline", action="store_true", help="never touch the network")
     p.add_argument("--asr-model", default="small")
     p.add_argument("--mt-engine", choices=("auto", "argos", "apertium"), default="auto")
-    p.add_argument("--tts-engine", choices=("espeak", "piper", "xtts"), default="espeak")
+    p.add_argument(
+        "--tts-engine",
+        choices=("espeak", "piper", "kokoro", "xtts"),
+        default=None,
+        help="voice engine (default: the best installed engine for each language)",
+    )
     p.add_argument("--mix", choices=("replace", "duck", "background"), default="duck")
     p.add_argument("--format", choices=("mp4", "mkv"), default="mp4")
     p.set_defaults(func=cmd_localize)

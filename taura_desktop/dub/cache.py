@@ -1,7 +1,9 @@
 """Voicing one segment with a content-addressed clip cache.
 
-The natural (synthesized, loudness-normalized, unfitted) clip is stored under
-``clip_key(text, voice, engine_version, speed, lang)``. Fitting depends on the segment's slot,
+The natural (synthesized, silence-trimmed, loudness-normalized, unfitted) clip is stored under
+``clip_key(text, voice, engine_version, speed, lang)``, at the engine's own sample rate: every
+engine's clips go through the same trim, loudness, fit and cache steps, and the only sample-rate
+conversion is the mixer's, once per clip, to the output rate. Fitting depends on the segment's slot,
 so it is recomputed on every call (cheap: it needs only the clip length); the fitted audio,
 when it differs from the natural clip (compressed or trimmed), is stored under
 ``fitted_key(key, fit)`` so the mixer does not re-run rubberband.
@@ -22,8 +24,13 @@ import numpy as np
 from taura_desktop.audio.loudness import DEFAULT_TARGET_LUFS, normalize
 from taura_desktop.core.model import FitResult, FitStatus, VoiceClip, VoiceSpec
 from taura_desktop.dub.fit import FitCaps, apply_fit, fit_with_caps
+from taura_desktop.dub.trim import trim_silence
 from taura_desktop.engines.tts.base import SynthRequest, TtsEngine
 from taura_desktop.errors import BadInputError
+
+# Version of what is done to synthesized audio before it is stored (part of every clip key:
+# clips made by an older pipeline are stale). "trim1": leading/trailing silence trimmed.
+CLIP_PROCESSING = "trim1"
 
 Slot = tuple[int, int, int | None]  # (segment start ms, segment end ms, next segment start ms | None)
 
@@ -57,6 +64,7 @@ def clip_key(text: str, voice: VoiceSpec, engine_version: str, speed: float, lan
         "pitch": voice.pitch,
         "refs": list(voice.reference_segment_ids),
         "speed": round(float(speed), 6),
+        "processing": CLIP_PROCESSING,
     }
     blob = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
@@ -162,7 +170,7 @@ def voice_segments(
     def prepare(item: tuple[str, int]) -> tuple[str, int, np.ndarray]:
         key, ri = item
         res = results[ri]
-        natural = normalize(res.samples, res.sample_rate, target_lufs)
+        natural = normalize(trim_silence(res.samples, res.sample_rate), res.sample_rate, target_lufs)
         sink.put_clip(key, res.sample_rate, to_int16(natural))
         return key, res.sample_rate, natural
 

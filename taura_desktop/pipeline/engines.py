@@ -16,7 +16,7 @@ from taura_desktop.errors import EngineUnavailableError, UsageError
 from taura_desktop.modelstore.store import ModelStore
 
 MT_ENGINES = ("auto", "argos", "apertium")
-TTS_ENGINES = ("espeak", "piper", "xtts")
+TTS_ENGINES = ("espeak", "piper", "kokoro", "xtts")
 
 
 def model_store(root: str | None = None) -> ModelStore:
@@ -51,28 +51,77 @@ def choose_mt(name: str, src: str, tgt: str, models_root: str) -> str:
     raise no_pair_error(name, src, tgt)
 
 
-@cache
-def tts_engine(name: str, voice: str, models_root: str, xtts_license_accepted: bool = False) -> TtsEngine:
-    """espeak is one engine for all voices; piper and xtts load one model per voice/model."""
+def tts_model_path(name: str, voice: str, models_root: str) -> Path | None:
+    """The model file/folder engine ``name`` loads for ``voice`` (None for espeak-ng);
+    EngineUnavailableError (exit 4) saying how to install it when absent."""
     if name == "espeak":
-        from taura_desktop.engines.tts.espeak import EspeakEngine
-
-        return EspeakEngine()
+        return None
     store = model_store(models_root)
     if name == "piper":
-        from taura_desktop.engines.tts.piper import PiperEngine
-
         folder = store.path("piper", voice.partition("#")[0])
         onnx = next(iter(sorted(folder.glob("*.onnx"))), None)
         if onnx is None:
             raise EngineUnavailableError(f"piper voice '{voice}': no .onnx file in {folder}")
-        return PiperEngine(onnx)
-    if name == "xtts":
-        from taura_desktop.engines.tts.xtts import XttsEngine
+        return onnx
+    if name == "kokoro":
+        from taura_desktop.dub.voices import KOKORO_MODEL
 
-        return XttsEngine(store.path("xtts", "xtts-v2"), license_accepted=xtts_license_accepted)
+        return store.path("kokoro", KOKORO_MODEL)
+    if name == "xtts":
+        return store.path("xtts", "xtts-v2")
     raise EngineUnavailableError(f"voice engine {name!r}: unknown (use one of {', '.join(TTS_ENGINES)})")
 
+
+@cache
+def tts_version(name: str, voice: str, models_root: str) -> str:
+    """The engine version that goes into clip cache keys, without loading any model: the same
+    string the loaded engine reports, so stale detection treats every engine alike."""
+    path = tts_model_path(name, voice, models_root)
+    if name == "espeak":
+        from taura_desktop.engines.tts.espeak import espeak_version
+
+        return espeak_version()
+    assert path is not None
+    if name == "piper":
+        from taura_desktop.engines.tts.piper import model_version as piper_version
+
+        return piper_version(path)
+    if name == "kokoro":
+        from taura_desktop.engines.tts.kokoro import model_version as kokoro_version
+
+        return kokoro_version(path)
+    from taura_desktop.engines.tts.xtts import model_version as xtts_version
+
+    return xtts_version(path)
+
+
+def tts_engine(name: str, voice: str, models_root: str, xtts_license_accepted: bool = False) -> TtsEngine:
+    """The loaded engine for ``voice``: espeak and kokoro serve every voice from one instance,
+    piper loads one model per voice; each is loaded once per process."""
+    if name in ("espeak", "kokoro"):
+        voice = ""
+    return _tts_engine(name, voice, models_root, xtts_license_accepted)
+
+
+@cache
+def _tts_engine(name: str, voice: str, models_root: str, xtts_license_accepted: bool) -> TtsEngine:
+    if name == "espeak":
+        from taura_desktop.engines.tts.espeak import EspeakEngine
+
+        return EspeakEngine()
+    path = tts_model_path(name, voice, models_root)
+    assert path is not None
+    if name == "piper":
+        from taura_desktop.engines.tts.piper import PiperEngine
+
+        return PiperEngine(path)
+    if name == "kokoro":
+        from taura_desktop.engines.tts.kokoro import KokoroEngine
+
+        return KokoroEngine(path)
+    from taura_desktop.engines.tts.xtts import XttsEngine
+
+    return XttsEngine(path, license_accepted=xtts_license_accepted)
 
 @cache
 def whisper_engine(model_dir: str, device: str) -> object:

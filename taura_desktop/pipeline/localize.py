@@ -32,7 +32,7 @@ class LocalizeOptions:
     source_lang: str | None = None
     asr_model: str = "small"
     mt_engine: str = "auto"
-    tts_engine: str = "espeak"
+    tts_engine: str | None = None  # None: the best installed engine for each language
     mix: str = "duck"
     master_format: str = "mp4"
 

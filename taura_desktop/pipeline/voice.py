@@ -20,7 +20,7 @@ from taura_desktop.core.project import Project
 from taura_desktop.core.store import ProjectStore
 from taura_desktop.errors import CancelledError, EngineUnavailableError, UsageError
 from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WorkerMsg
-from taura_desktop.pipeline.engines import model_store, tts_engine
+from taura_desktop.pipeline.engines import model_store, tts_engine, tts_version
 
 BATCH = 4  # segments per result message: progress and cancel granularity
 
@@ -28,7 +28,7 @@ BATCH = 4  # segments per result message: progress and cancel granularity
 @dataclass(frozen=True, slots=True)
 class VoiceOptions:
     lang: str
-    engine: str | None = None  # override every speaker's engine (espeak | piper | xtts)
+    engine: str | None = None  # override every speaker's engine (espeak | piper | kokoro | xtts)
     only_missing: bool = False  # keep existing clips even if stale
     segment_ids: tuple[str, ...] | None = None  # re-voice only these
     max_speed: float | None = None  # None: the project's setting (default 1.25)
@@ -65,17 +65,38 @@ class VoicedChunk:
     cached: int
 
 
-def voice_for(project: Project, seg: Segment, lang: str, engine: str | None) -> VoiceSpec:
-    """The segment's speaker's voice for ``lang``, else a default alternating by speaker."""
-    from taura_desktop.dub.voices import default_voices
+def speaker_default_voice(project: Project, speaker_id: str | None, lang: str, engine: str | None = None,
+                          models_root: str | None = None) -> VoiceSpec:
+    """The default voice of ``speaker_id`` for ``lang``: a voice of ``engine`` (None: the best
+    installed engine for the language), alternating across the project's speakers."""
+    from taura_desktop.dub.voices import speaker_default
 
-    speaker = project.state.speakers.get(seg.speaker_id or "")
-    if speaker is not None and lang in speaker.voices:
-        spec = speaker.voices[lang]
-        return spec if engine is None or spec.engine == engine else replace(spec, engine=engine, voice="")
-    speaker_ids = list(project.state.speakers) or ["_"]
-    sid = seg.speaker_id if seg.speaker_id in project.state.speakers else speaker_ids[0]
-    return default_voices(speaker_ids, lang, engine or "espeak")[sid or "_"]
+    return speaker_default(list(project.state.speakers), speaker_id or "", lang, engine,
+                           models_root=models_root)
+
+
+def speaker_voice(project: Project, speaker_id: str | None, lang: str, engine: str | None = None,
+                  models_root: str | None = None) -> VoiceSpec:
+    """The voice ``speaker_id`` speaks ``lang`` with: the speaker's chosen voice, else the default
+    (the best installed engine for the language, alternating voices by speaker). ``engine``
+    forces an engine (the chosen voice is kept when it is of that engine). The voice stage (CLI)
+    and the editor's speakers panel both call this."""
+    speaker = project.state.speakers.get(speaker_id or "")
+    chosen = speaker.voices.get(lang) if speaker is not None else None
+    if chosen is not None and chosen.voice and (engine is None or chosen.engine == engine):
+        return chosen
+    default = speaker_default_voice(project, speaker_id, lang,
+                                    engine or (chosen.engine if chosen is not None else None), models_root)
+    if chosen is None:
+        return default
+    # keep the person's rate/pitch settings on the default voice of the engine
+    return replace(chosen, engine=default.engine, voice=default.voice)
+
+
+def voice_for(project: Project, seg: Segment, lang: str, engine: str | None,
+              models_root: str | None = None) -> VoiceSpec:
+    """The voice of the segment's speaker for ``lang`` (see ``speaker_voice``)."""
+    return speaker_voice(project, seg.speaker_id, lang, engine, models_root)
 
 
 def clone_references(project: Project, items: list[VoiceItem]) -> dict[str, tuple[tuple[int, int], ...]]:
@@ -120,10 +141,13 @@ def _set_clone_references(engine: object, payload: VoicePayload) -> None:
         engine.set_reference(key, np.concatenate(pieces), 24000)  # type: ignore[attr-defined]
 
 
-def cheap_version(spec: VoiceSpec) -> str | None:
-    """The engine version that goes into clip keys, where it is cheap to know here (espeak:
-    one cached `--version` call). None: let the worker decide (its cache hits cost nothing)."""
-    return tts_engine("espeak", "", "").version if spec.engine == "espeak" else None
+def cheap_version(spec: VoiceSpec, models_root: str = "") -> str | None:
+    """The engine version that goes into clip keys, known without loading a model (every
+    engine alike). None when the engine or model is unavailable (the plan reports it)."""
+    try:
+        return tts_version(spec.engine, spec.voice, models_root)
+    except EngineUnavailableError:
+        return None
 
 
 def check_voice_available(engine: str, voice: str, models_root: str, xtts_accepted: bool) -> None:
@@ -138,6 +162,13 @@ def check_voice_available(engine: str, voice: str, models_root: str, xtts_accept
             tts_engine("espeak", "", "").check_voice(voice)  # type: ignore[attr-defined]
     elif engine == "piper":
         model_store(models_root).path("piper", voice.partition("#")[0])
+    elif engine == "kokoro":
+        from taura_desktop.dub.voices import KOKORO_MODEL
+        from taura_desktop.engines.tts.kokoro import voice_names
+
+        names = voice_names(model_store(models_root).path("kokoro", KOKORO_MODEL))
+        if voice and voice not in names:
+            raise EngineUnavailableError(f"kokoro: unknown voice '{voice}' (voices: {', '.join(names)})")
     else:
         require_license_accepted(xtts_accepted)
         model_store(models_root).path("xtts", "xtts-v2")
@@ -167,17 +198,21 @@ class VoiceStage:
         caps = (options.max_speed or soft, options.hard_max_speed or max(hard, options.max_speed or soft))
         ids = list(options.segment_ids) if options.segment_ids is not None else project.state.ids()
         items: list[VoiceItem] = []
+        specs: dict[tuple[str, str | None], VoiceSpec] = {}  # one voice look-up per speaker
         for sid in ids:
             seg = project.segment(sid)
             tr = seg.translation(lang)
             if tr is None or not tr.text.strip():
                 continue
-            spec = voice_for(project, seg, lang, options.engine)
+            who = (seg.speaker_id or "", options.engine)
+            spec = specs.get(who)
+            if spec is None:
+                spec = specs[who] = voice_for(project, seg, lang, options.engine, root)
             slot = _slot(project, seg)
             if tr.clip is not None and options.segment_ids is None:
                 if options.only_missing:
                     continue
-                version = cheap_version(spec)
+                version = cheap_version(spec, root)
                 key = None if version is None else clip_key(tr.text, spec, version, 1.0, lang)
                 fit = tr.clip.fit
                 same_slot = fit is not None and fit.available_ms == _available(slot, fit.natural_ms, options)

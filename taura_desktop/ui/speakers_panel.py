@@ -31,16 +31,20 @@ from taura_desktop.ui.preview import AudioOut, sample_text, synthesize_preview
 SPEAKER_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 
 
+def _voice_data(spec: VoiceSpec) -> str:
+    return f"{spec.engine}:{spec.voice}"
+
+
 class _VoiceLoader(QObject):
-    loaded = Signal(str, list)  # lang, [(id, label)]
+    loaded = Signal(str, list)  # lang, [("engine:voice", label)]
 
     def load(self, lang: str) -> None:
         def work() -> None:
-            try:
-                from taura_desktop.engines.tts.espeak import EspeakEngine
+            from taura_desktop.dub.voices import voice_choices
 
-                voices = [(v.id, f"{v.name} ({v.id})") for v in EspeakEngine().voices(lang)]
-            except Exception:  # espeak-ng missing: the list stays empty, typing a voice still works
+            try:
+                voices = [(_voice_data(spec), label) for spec, label in voice_choices(lang)]
+            except Exception:  # nothing listed: typing a voice still works
                 voices = []
             self.loaded.emit(lang, voices)
 
@@ -175,14 +179,14 @@ class SpeakersPanel(QWidget):
         for lang in project.meta.target_langs:
             box = QComboBox(self)
             box.setEditable(True)
-            box.addItem(self.tr("(default)"), "")
+            box.addItem(self.tr("(default: {0})").format(self._default_label(lang)), "")
             for vid, label in self._voices.get(lang, []):
                 box.addItem(label, vid)
             current = sp.voices.get(lang)
             if current is not None and current.voice:
-                i = box.findData(current.voice)
+                i = box.findData(_voice_data(current))
                 if i < 0:
-                    box.addItem(current.voice, current.voice)
+                    box.addItem(f"{current.engine} {current.voice}", _voice_data(current))
                     i = box.count() - 1
                 box.setCurrentIndex(i)
             box.activated.connect(lambda _i, lang=lang, box=box: self._voice_chosen(lang, box))
@@ -197,19 +201,46 @@ class SpeakersPanel(QWidget):
             self.voice_boxes[lang] = box
             self.preview_buttons[lang] = play
 
+    def _engine_setting(self) -> str | None:
+        project = self._project
+        value = project.meta.settings.get("tts_engine") if project is not None else None
+        return str(value) if value else None
+
+    def _voice(self, sid: str, lang: str) -> VoiceSpec:
+        """The voice the dub uses for this speaker (the same function as the voice stage)."""
+        from taura_desktop.pipeline.voice import speaker_voice
+
+        assert self._project is not None
+        return speaker_voice(self._project, sid, lang, self._engine_setting())
+
+    def _default_label(self, lang: str) -> str:
+        project, sid = self._project, self.current_speaker()
+        if project is None or sid is None:
+            return ""
+        from taura_desktop.pipeline.voice import speaker_default_voice
+
+        try:
+            spec = speaker_default_voice(project, sid, lang, self._engine_setting())
+        except TauraError as exc:
+            return str(exc)
+        return f"{spec.engine} {spec.voice}".strip()
+
     def _voice_chosen(self, lang: str, box: QComboBox) -> None:
         project = self._project
         sid = self.current_speaker()
         if project is None or sid is None:
             return
         data = box.currentData()
-        voice = str(data) if data is not None else box.currentText().strip()
-        old = project.state.speakers[sid].voices.get(lang) or VoiceSpec()
-        if old.voice == voice:
+        old = project.state.speakers[sid].voices.get(lang)
+        old = old or VoiceSpec(engine=self._engine_setting() or "espeak")
+        engine, voice = old.engine, box.currentText().strip()
+        if data is not None:
+            engine, _, voice = str(data).partition(":") if data else (old.engine, "", "")
+        if (old.engine, old.voice) == (engine, voice):
             return
         from dataclasses import replace
 
-        spec = replace(old, voice=voice)
+        spec = replace(old, engine=engine, voice=voice)
         self._apply(lambda: edits.set_voice(project.state, sid, lang, spec))
 
     # -- preview ---------------------------------------------------------------------------------
@@ -224,9 +255,11 @@ class SpeakersPanel(QWidget):
         if self._preview.busy:
             self.message.emit(self.tr("A preview is already being made."))
             return False
-        spec = project.state.speakers[sid].voices.get(lang) or VoiceSpec(
-            engine=str(project.meta.settings.get("tts_engine", "espeak") or "espeak")
-        )
+        try:
+            spec = self._voice(sid, lang)
+        except TauraError as exc:
+            self.message.emit(str(exc))
+            return False
         lines = []
         for seg in project.state.ordered():
             if seg.speaker_id == sid:

@@ -21,12 +21,13 @@ __all__ = ["SynthRequest", "SynthResult", "TtsEngine", "VoiceInfo", "open_engine
 def open_engine(name: str, model_path: Path | None = None, *, device: str = "auto",
                 license_accepted: bool = False) -> TtsEngine:
     """Load an engine: "espeak" (no model), "piper" (``model_path`` = voice .onnx),
+    "kokoro" (``model_path`` = Kokoro model folder),
     "xtts" (``model_path`` = XTTS-v2 folder; ``license_accepted`` required)."""
     if name == "espeak":
         from taura_desktop.engines.tts.espeak import EspeakEngine
 
         return EspeakEngine()
-    if name in ("piper", "xtts") and model_path is None:
+    if name in ("piper", "kokoro", "xtts") and model_path is None:
         raise EngineUnavailableError(f"{name}: no model path given (install a voice first)")
     if name == "piper":
         from taura_desktop.engines.tts.piper import PiperEngine
@@ -35,9 +36,14 @@ def open_engine(name: str, model_path: Path | None = None, *, device: str = "aut
         if device == "auto":
             return PiperEngine(model_path, use_cuda="auto")
         return PiperEngine(model_path, use_cuda=device.startswith("cuda"))
+    if name == "kokoro":
+        from taura_desktop.engines.tts.kokoro import KokoroEngine
+
+        assert model_path is not None
+        return KokoroEngine(model_path, use_cuda="auto" if device == "auto" else device.startswith("cuda"))
     if name == "xtts":
         from taura_desktop.engines.tts.xtts import XttsEngine
 
         assert model_path is not None
         return XttsEngine(model_path, device=device, license_accepted=license_accepted)
-    raise EngineUnavailableError(f"tts engine '{name}': unknown (use espeak, piper or xtts)")
+    raise EngineUnavailableError(f"tts engine '{name}': unknown (use espeak, piper, kokoro or xtts)")

@@ -91,6 +91,11 @@ def _version(binary: str) -> str:
     return f"espeak-ng {m.group(1) if m else 'unknown'}"
 
 
+def espeak_version() -> str:
+    """``espeak-ng X.Y`` of the espeak-ng on PATH (phonemes and voices depend on it)."""
+    return _version(find_binary())
+
+
 def _parse_voice_table(text: str) -> list[tuple[int, VoiceInfo, str]]:
     """Rows of ``espeak-ng --voices``: (priority, info, file)."""
     rows: list[tuple[int, VoiceInfo, str]] = []

@@ -52,6 +52,17 @@ def _read_config(voice_path: Path) -> dict[str, Any]:
     return cfg
 
 
+def model_version(voice_path: Path) -> str:
+    """Identity of the voice for clip cache keys, known without loading it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        pkg = version("piper-tts")
+    except PackageNotFoundError:
+        pkg = "unknown"
+    return f"piper-tts {pkg}:{voice_path.stem}:{voice_path.stat().st_size}"
+
+
 def cuda_available() -> bool:
     try:
         import onnxruntime
@@ -83,13 +94,7 @@ class PiperEngine:
         except Exception as exc:  # onnxruntime raises its own exception types
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise BadInputError(f"piper voice {voice_path}: cannot load model ({first})") from None
-        try:
-            from importlib.metadata import version
-
-            pkg = version("piper-tts")
-        except Exception:
-            pkg = "unknown"
-        self.version = f"piper-tts {pkg}:{voice_path.stem}:{voice_path.stat().st_size}"
+        self.version = model_version(voice_path)
         self.sample_rate = int(self._voice.config.sample_rate)
         self.espeak_voice = str(self._voice.config.espeak_voice)
         self.length_scale = float(self._voice.config.length_scale)

@@ -48,6 +48,17 @@ def require_license_accepted(accepted: bool) -> None:
         )
 
 
+def model_version(model_dir: Path) -> str:
+    """Identity of the model for clip cache keys, known without loading it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        pkg = version("coqui-tts")
+    except PackageNotFoundError:
+        pkg = "unknown"
+    return f"coqui-tts {pkg}:xtts-v2:{(model_dir / 'model.pth').stat().st_size}"
+
+
 def check_model_dir(model_dir: Path) -> None:
     """Raise EngineUnavailableError (exit 4) naming the first missing file."""
     if not model_dir.is_dir():
@@ -120,13 +131,7 @@ class XttsEngine:
         self.sample_rate = int(getattr(args, "output_sample_rate", OUTPUT_SAMPLE_RATE) or OUTPUT_SAMPLE_RATE)
         self._latents: dict[str, tuple[Any, Any]] = {}
         self._ref_digest: dict[str, str] = {}
-        try:
-            from importlib.metadata import version
-
-            pkg = version("coqui-tts")
-        except Exception:
-            pkg = "unknown"
-        self.version = f"coqui-tts {pkg}:xtts-v2:{(model_dir / 'model.pth').stat().st_size}"
+        self.version = model_version(model_dir)
 
     # -- voices / references ---------------------------------------------------------------
     def builtin_speakers(self) -> list[str]:
