@@ -74,8 +74,8 @@ def test_dubbed_lines_start_on_their_cue(tmp_path) -> None:  # type: ignore[no-u
     p = Project.create(tmp_path / "cue.taura", media=None, source_lang="en", target_langs=("es",))
     segs = [Segment(f"s{i}", 500 + i * 3000, 500 + i * 3000 + 2500, f"line {i}") for i in range(len(lines))]
     p.apply(edits.add_segments(p.state, segs))
-    p.apply(edits.apply_engine_translations(p.state, "es", {s.id: t for s, t in zip(segs, lines, strict=True)},
-                                            engine="test"))
+    texts = {s.id: t for s, t in zip(segs, lines, strict=True)}
+    p.apply(edits.apply_engine_translations(p.state, "es", texts, engine="test"))
     worker = Worker()
     try:
         run_stage(p, "voice", VoiceOptions(lang="es", engine="espeak"), worker=worker)
