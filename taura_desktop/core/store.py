@@ -4,9 +4,9 @@ Layout (schema version in ``PRAGMA user_version``, file identified by ``applicat
 
 - ``meta(key, value)``: JSON values; ``project`` holds :class:`ProjectMeta`.
 - ``speakers(id, data)`` and ``segments(id, start_ms, end_ms, data)``: one JSON row each.
-- ``clips(key, sample_rate, data)``: synthesized voice clips (16-bit PCM mono) live INSIDE the
-  project file, keyed by their cache key, so a project is one self-contained file and
-  "Save As" copies everything.
+- ``clips(key, sample_rate, data, codec, frames)``: synthesized voice clips (FLAC, 16-bit
+  mono; see ``clipcodec``) live INSIDE the project file, keyed by their cache key, so a project
+  is one self-contained file and "Save As" copies everything.
 - ``cache(key, data)``: derived data worth keeping (waveform peaks).
 
 Every write is its own transaction, committed before the call returns; with WAL and
@@ -27,12 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
-from taura_desktop.core import serde
+from taura_desktop.core import clipcodec, serde
 from taura_desktop.core.model import ProjectMeta, Segment, Speaker
 from taura_desktop.errors import ProjectError
 
 APPLICATION_ID = 0x54415552  # "TAUR"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SUFFIX = ".taura"
 
 
@@ -55,7 +55,10 @@ def _migrate_0_to_1(db: sqlite3.Connection) -> None:
 
 
 # MIGRATIONS[n] upgrades a database at schema n to n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _migrate_0_to_1}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    0: _migrate_0_to_1,
+    1: clipcodec.migrate_1_to_2,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +159,15 @@ class ProjectStore:
         return db
 
     def _upgrade(self, version: int) -> None:
+        shrink = 1 <= version < 2  # clips re-encoded: give the freed pages back to the disk
         while version < SCHEMA_VERSION:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
                 MIGRATIONS[version](self._db)
                 version += 1
                 self._db.execute(f"PRAGMA user_version = {version}")
+        if shrink:
+            self._db.execute("VACUUM")
 
     # -- whole-project load ------------------------------------------------------------------
     def load(self) -> LoadedProject:
@@ -242,14 +248,13 @@ class ProjectStore:
 
     # -- voice clips ---------------------------------------------------------------------------
     def put_clip(self, key: str, sample_rate: int, samples: np.ndarray) -> None:
-        """Store a mono clip; float input is converted to 16-bit PCM."""
-        data = np.asarray(samples)
-        if data.dtype != np.int16:
-            data = (np.clip(data.astype(np.float32), -1.0, 1.0) * 32767.0).astype(np.int16)
+        """Store a mono clip (FLAC); float input is rounded to 16-bit PCM."""
+        pcm = clipcodec.to_pcm16(samples)
+        blob = clipcodec.encode(pcm, sample_rate)
         with self._db:
             self._db.execute(
-                "INSERT OR REPLACE INTO clips (key, sample_rate, data) VALUES (?, ?, ?)",
-                (key, int(sample_rate), data.astype("<i2").tobytes()),
+                "INSERT OR REPLACE INTO clips (key, sample_rate, data, codec, frames) VALUES (?, ?, ?, ?, ?)",
+                (key, int(sample_rate), blob, clipcodec.FLAC, len(pcm)),
             )
 
     def has_clip(self, key: str) -> bool:
@@ -258,10 +263,20 @@ class ProjectStore:
 
     def get_clip(self, key: str) -> tuple[int, np.ndarray] | None:
         """(sample_rate, int16 samples), or None when absent."""
-        row = self._db.execute("SELECT sample_rate, data FROM clips WHERE key = ?", (key,)).fetchone()
+        row = self._db.execute(
+            "SELECT sample_rate, data, codec FROM clips WHERE key = ?", (key,)
+        ).fetchone()
         if row is None:
             return None
-        return int(row[0]), np.frombuffer(row[1], dtype="<i2").astype(np.int16)
+        return int(row[0]), clipcodec.decode(row[2], row[1], f"{self.path}: clip {key}")
+
+    def clip_frames(self, key: str) -> tuple[int, int] | None:
+        """(sample_rate, length in samples) of a stored clip without decoding it; None when
+        absent."""
+        row = self._db.execute("SELECT sample_rate, frames FROM clips WHERE key = ?", (key,)).fetchone()
+        if row is None or row[1] is None:
+            return None
+        return int(row[0]), int(row[1])
 
     def clip_keys(self) -> set[str]:
         return {k for (k,) in self._db.execute("SELECT key FROM clips")}

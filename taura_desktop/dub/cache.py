@@ -22,6 +22,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from taura_desktop.audio.loudness import DEFAULT_TARGET_LUFS, normalize
+from taura_desktop.core import clipcodec
 from taura_desktop.core.model import FitResult, FitStatus, VoiceClip, VoiceSpec
 from taura_desktop.dub.fit import FitCaps, apply_fit, fit_with_caps
 from taura_desktop.dub.trim import trim_silence
@@ -83,8 +84,7 @@ def fitted_key(key: str, fit: FitResult) -> str:
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
-    x = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
-    return np.round(x * 32767.0).astype(np.int16)
+    return clipcodec.to_pcm16(samples)
 
 
 def to_float32(samples: np.ndarray) -> np.ndarray:
