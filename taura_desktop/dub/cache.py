@@ -95,6 +95,26 @@ def _duration_ms(n: int, sr: int) -> int:
     return (n * 1000 + sr // 2) // sr
 
 
+@runtime_checkable
+class ClipStore(ClipSink, Protocol):
+    """A clip sink that knows a clip's length without decoding it (the project store)."""
+
+    def clip_frames(self, key: str) -> tuple[int, int] | None:
+        """(sample_rate, length in samples) or None when absent."""
+        ...
+
+
+def placed_key(store: ClipStore, clip: VoiceClip) -> tuple[str, int, int]:
+    """(key, sample rate, length) of ``clip``'s audio as placed, read without decoding it.
+    Fitted audio missing from the store is made and stored now (one clip in memory)."""
+    key = clip.key if clip.fit is None or not needs_fitted_audio(clip.fit) else fitted_key(clip.key, clip.fit)
+    info = store.clip_frames(key)
+    if info is None:
+        sr, samples = load_fitted(store, clip)
+        info = (sr, len(samples))
+    return key, info[0], info[1]
+
+
 def load_fitted(sink: ClipSink, clip: VoiceClip) -> tuple[int, np.ndarray]:
     """(sample_rate, float32 samples) of ``clip`` as placed; fits and stores it if missing."""
     got = sink.get_clip(clip.key)

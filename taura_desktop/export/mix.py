@@ -90,7 +90,7 @@ class MixResult:
     estimated_lufs: float | None = None  # the analytic estimate of input_lufs (None: measured)
     renders: int = 1  # rendering passes delivered to the sinks (2: the estimate missed)
 
-RESAMPLE_BUDGET = 128 << 20  # bytes of resampled clips kept from the estimate for the render
+RESAMPLE_BUDGET = 96 << 20  # bytes of resampled clips kept from the estimate for the render
 
 
 def _db(x: float) -> float:
@@ -205,13 +205,16 @@ class _MixSource:
         e = np.zeros(n_hops)
         workers = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
         # resampling and FFTs release the GIL: the encoder is idle meanwhile, use every CPU
+        window = 8 * max(1, workers)  # groups in flight: memory stays bounded on any length
         with ThreadPoolExecutor(max(1, workers)) as pool:
-            for g, (energies, done) in zip(groups, pool.map(render_group, groups), strict=True):
-                e[g[0] : g[1]] = energies
-                for idx, data in done:
-                    if data.nbytes <= budget[0]:
-                        self._resampled[ti][idx] = data
-                        budget[0] -= data.nbytes
+            for w0 in range(0, len(groups), window):
+                part = groups[w0 : w0 + window]
+                for g, (energies, done) in zip(part, pool.map(render_group, part), strict=True):
+                    e[g[0] : g[1]] = energies
+                    for idx, data in done:
+                        if data.nbytes <= budget[0]:
+                            self._resampled[ti][idx] = data
+                            budget[0] -= data.nbytes
         return e
 
     def estimate(self, on_fraction: Callable[[float], None] | None) -> list[float]:

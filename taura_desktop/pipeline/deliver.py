@@ -82,10 +82,28 @@ class ExportStage:
 
 
 def dub_tracks(state: ProjectState, store: ProjectStore, langs: Sequence[str]) -> list[Any]:
-    """One DubTrack per language with every voiced clip as placed (fitted audio)."""
-    from taura_desktop.dub.cache import load_fitted
+    """One DubTrack per language with every voiced clip as placed (fitted audio).
+
+    No audio is read here: each clip is read from the project when the mix reaches it
+    (its length comes from the store), so a feature-length dub never sits in memory."""
+    import threading
+
+    import numpy as np
+
+    from taura_desktop.dub.cache import placed_key, to_float32
     from taura_desktop.export.render import DubTrack, PlacedClip
     from taura_desktop.languages import language_name
+
+    lock = threading.Lock()  # the mixer may read clips from worker threads: one connection
+
+    def loader(key: str) -> Callable[[], np.ndarray]:
+        def load() -> np.ndarray:
+            with lock:
+                got = store.get_clip(key)
+            if got is None:
+                raise MediaError(f"{store.path}: voice clip {key} is missing from the project")
+            return to_float32(got[1])
+        return load
 
     tracks = []
     for lang in langs:
@@ -94,9 +112,9 @@ def dub_tracks(state: ProjectState, store: ProjectStore, langs: Sequence[str]) -
             tr = seg.translation(lang)
             if tr is None or tr.clip is None:
                 continue
-            sr, samples = load_fitted(store, tr.clip)
+            key, sr, frames = placed_key(store, tr.clip)
             offset = tr.clip.fit.offset_ms if tr.clip.fit else 0
-            clips.append(PlacedClip(seg.start_ms + offset, samples, sr))
+            clips.append(PlacedClip(seg.start_ms + offset, None, sr, load=loader(key), frames=frames))
         tracks.append(DubTrack(lang, f"{language_name(lang)} (dub)", clips))
     return tracks
 

@@ -59,3 +59,18 @@ def test_burn_needs_one_language(voiced: Project, worker: Worker, tmp_path: Path
     voiced.apply(edits.add_target_langs(voiced.state, ["fr"]))
     with pytest.raises(UsageError, match="exactly one language"):
         run_stage(voiced, "export", ExportOptions("burn", str(tmp_path / "b.mp4")), worker=worker)
+
+
+def test_dub_tracks_read_no_audio_until_the_mix_asks(voiced: Project) -> None:
+    from taura_desktop.dub.cache import load_fitted
+    from taura_desktop.pipeline.deliver import dub_tracks
+
+    (track,) = dub_tracks(voiced.state, voiced.store, ["es"])
+    assert len(track.clips) == len(voiced) > 0
+    segs = {s.start_ms: s for s in voiced.segments()}
+    for c in track.clips:
+        assert c.samples is None and c.load is not None  # nothing decoded yet
+        clip = segs[c.start_ms].translation("es").clip
+        sr, placed = load_fitted(voiced.store, clip)
+        assert (c.sample_rate, c.length) == (sr, len(placed))
+        assert c.audio().tolist() == placed.tolist()
