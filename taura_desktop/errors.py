@@ -46,6 +46,14 @@ class ProjectError(BadInputError):
     """A project file cannot be opened (corrupt, newer schema, not a project)."""
 
 
+class ProjectBusyError(ProjectError):
+    """Another process is changing the project (the message names it)."""
+
+
+class ReadOnlyProjectError(ProjectError):
+    """The project can be read but not changed (read-only file or file system)."""
+
+
 class EngineUnavailableError(TauraError):
     """A model or engine is not installed / not usable; the message says how to get it."""
 

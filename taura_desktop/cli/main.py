@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help(sys.stderr)
             return int(ExitCode.USAGE)
+        from taura_desktop.core.lock import set_holder_label
+
+        set_holder_label(f"taura {args.command}")
         return int(args.func(args) or 0)
 
     return guarded(run)

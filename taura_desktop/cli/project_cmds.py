@@ -103,7 +103,7 @@ def cmd_import_subs(args: Any) -> int:
 def cmd_info(args: Any) -> int:
     from taura_desktop.cli.main import print_json
 
-    with Project.open(args.project) as p:
+    with Project.open(args.project, read_only=True) as p:
         data = project_ops.info(p)
         if p.recovered is not None:
             data["recovered"] = p.recovered.message()
@@ -129,13 +129,14 @@ def cmd_info(args: Any) -> int:
 
 
 def cmd_export(args: Any) -> int:
-    with Project.open(args.project) as p:
-        if args.format in SUB_FORMATS:
+    if args.format in SUB_FORMATS:  # reading is enough: works while another process writes
+        with Project.open(args.project, read_only=True) as p:
             out = project_ops.export_subtitles(p, args.lang, args.output, args.format)
-            print(f"wrote {out}")
-            return 0
-        from taura_desktop.pipeline import deliver
+        print(f"wrote {out}")
+        return 0
+    from taura_desktop.pipeline import deliver
 
+    with Project.open(args.project) as p:
         _revoice_before_export(p, args)
         outputs = deliver.export_command(p, args)
     for path in outputs:
@@ -174,7 +175,7 @@ def cmd_qc(args: Any) -> int:
     from taura_desktop.cli.main import print_json
     from taura_desktop.segmentation.qc import to_json
 
-    with Project.open(args.project) as p:
+    with Project.open(args.project, read_only=True) as p:
         reports = project_ops.qc_reports(p, args.lang)
     if args.json:
         print_json(to_json(reports))

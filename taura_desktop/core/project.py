@@ -121,7 +121,8 @@ class Project:
         self._redo: list[Edit] = []
         self._listeners: list[Listener] = []
         self._revision = 0
-        store.begin_session()
+        if not store.read_only:
+            store.begin_session()
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -143,27 +144,41 @@ class Project:
             target_langs=target_langs,
         )
         store = ProjectStore.create(path, meta, overwrite=overwrite)
-        return cls(store, ProjectState(meta, [], []), None)
+        try:
+            return cls(store, ProjectState(meta, [], []), None)
+        except BaseException:
+            store.close()
+            store.discard()
+            raise
 
     @classmethod
-    def open(cls, path: Path) -> Project:
-        store = ProjectStore.open(Path(path))
+    def open(cls, path: Path, *, read_only: bool = False, wait_s: float = 0.0) -> Project:
+        """Open for editing (one writer at a time: raises ProjectBusyError naming the process
+        that holds the project, after waiting up to ``wait_s`` seconds) or ``read_only``
+        (no lock; works while another process writes, and on read-only media)."""
+        store = ProjectStore.open(Path(path), read_only=read_only, wait_s=wait_s)
         try:
             loaded = store.load()
+            state = ProjectState(loaded.meta, loaded.speakers, loaded.segments)
+            recovered = (
+                RecoveryInfo(segments=len(state), last_write=loaded.last_write)
+                if loaded.unclean_shutdown and not read_only
+                else None
+            )
+            return cls(store, state, recovered)
         except BaseException:
             store.close()
             raise
-        state = ProjectState(loaded.meta, loaded.speakers, loaded.segments)
-        recovered = (
-            RecoveryInfo(segments=len(state), last_write=loaded.last_write)
-            if loaded.unclean_shutdown
-            else None
-        )
-        return cls(store, state, recovered)
+
+    @property
+    def read_only(self) -> bool:
+        return self.store.read_only
 
     def close(self) -> None:
-        self.store.end_session()
-        self.store.close()
+        try:
+            self.store.end_session()
+        finally:
+            self.store.close()
 
     def __enter__(self) -> Project:
         return self

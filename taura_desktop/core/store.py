@@ -17,19 +17,23 @@ opens (power loss may cost the last transactions, never consistency).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
 from taura_desktop.core import clipcodec, serde
+from taura_desktop.core.lock import ProjectLock
 from taura_desktop.core.model import ProjectMeta, Segment, Speaker
-from taura_desktop.errors import ProjectError
+from taura_desktop.errors import ProjectError, ReadOnlyProjectError
 
 APPLICATION_ID = 0x54415552  # "TAUR"
 SCHEMA_VERSION = 2
@@ -61,6 +65,84 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
 }
 
 
+def _check_header(path: Path) -> int:
+    """Refuse anything that is not a Taura project before SQLite opens it; the schema version."""
+    if not path.exists():
+        raise ProjectError(f"{path}: no such project file")
+    if path.is_dir():
+        raise ProjectError(f"{path}: is a folder, not a project file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except PermissionError:
+        raise ProjectError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not head:
+        raise ProjectError(f"{path}: empty file, not a Taura project")
+    if not head.startswith(b"SQLite format 3\x00"):
+        raise ProjectError(f"{path}: not a Taura project file")
+    if len(head) < 100:
+        raise ProjectError(f"{path}: damaged project file (truncated header)")
+    app_id = int.from_bytes(head[68:72], "big")
+    if app_id != APPLICATION_ID:
+        if app_id == 0 and int.from_bytes(head[28:32], "big") == 0:
+            raise ProjectError(f"{path}: damaged project file (empty database)")
+        raise ProjectError(f"{path}: not a Taura project file")
+    return int.from_bytes(head[60:64], "big", signed=True)
+
+
+def _newer_check(path: Path, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise ProjectError(
+            f"{path}: written by a newer Taura (project schema {version}, this version "
+            f"reads up to {SCHEMA_VERSION}); update Taura to open it"
+        )
+
+
+def _on_read_only_fs(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _remove_db_files(path: Path, *, keep_main: bool = False) -> None:
+    names = [f"{path}-wal", f"{path}-shm", f"{path}-journal"]
+    if not keep_main:
+        names.append(str(path))
+    for name in names:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def _raise_write_error(path: Path, exc: BaseException) -> NoReturn:
+    """One line naming the file: a full disk, a read-only file, or the database's complaint."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    text = str(exc)
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            raise ProjectError(f"{path}: disk full, nothing was saved") from None
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise ReadOnlyProjectError(f"{path}: read-only ({exc.strerror}); nothing was saved") from None
+        raise ProjectError(f"{path}: cannot save ({exc.strerror or exc})") from None
+    if code == sqlite3.SQLITE_FULL or "disk is full" in text:
+        raise ProjectError(f"{path}: disk full, nothing was saved") from None
+    if code == sqlite3.SQLITE_READONLY or "readonly" in text:
+        raise ReadOnlyProjectError(f"{path}: read-only ({text}); nothing was saved") from None
+    raise ProjectError(f"{path}: cannot save ({text})") from None
+
+
+@contextlib.contextmanager
+def _saving(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except (sqlite3.OperationalError, OSError) as exc:
+        _raise_write_error(path, exc)
+    except sqlite3.DatabaseError as exc:
+        raise ProjectError(f"{path}: damaged project file ({exc})") from None
+
+
 @dataclass(frozen=True, slots=True)
 class LoadedProject:
     meta: ProjectMeta
@@ -71,78 +153,109 @@ class LoadedProject:
 
 
 class ProjectStore:
-    """Low-level storage. :class:`taura_desktop.core.project.Project` is the API to use."""
+    """Low-level storage. :class:`taura_desktop.core.project.Project` is the API to use.
 
-    def __init__(self, path: Path, db: sqlite3.Connection) -> None:
+    A store opened for writing holds the project's :class:`ProjectLock` (one writer at a
+    time); a read-only store takes no lock, never writes and refuses changes.
+    """
+
+    def __init__(
+        self, path: Path, db: sqlite3.Connection, *, lock: ProjectLock | None = None, read_only: bool = False
+    ) -> None:
         self.path = path
         self._db = db
-        self._checkpoint_on_close = True
+        self._lock = lock
+        self.read_only = read_only
+        self._checkpoint_on_close = not read_only
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
     def create(cls, path: Path, meta: ProjectMeta, *, overwrite: bool = False) -> ProjectStore:
+        """Make a new project file. It is built under a temporary name and renamed into place,
+        so a failure (a full disk) leaves nothing half-made and an overwritten project intact."""
         path = Path(path)
-        if path.exists():
-            if not overwrite:
-                raise ProjectError(f"{path}: already exists (choose another name or overwrite)")
-            path.unlink()
-            for side in (Path(f"{path}-wal"), Path(f"{path}-shm")):
-                side.unlink(missing_ok=True)
+        if path.exists() and not overwrite:
+            raise ProjectError(f"{path}: already exists (choose another name or overwrite)")
         if not path.parent.is_dir():
             raise ProjectError(f"{path}: folder {path.parent} does not exist")
-        db = cls._connect(path)
-        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        store = cls(path, db)
-        store._upgrade(0)
-        with db:
-            db.execute(
-                "INSERT INTO meta (key, value) VALUES ('project', ?)",
-                (serde.dumps(serde.meta_to(meta)),),
-            )
-        return store
-
-    @classmethod
-    def open(cls, path: Path) -> ProjectStore:
-        path = Path(path)
-        if not path.exists():
-            raise ProjectError(f"{path}: no such project file")
-        if path.is_dir():
-            raise ProjectError(f"{path}: is a folder, not a project file")
-        if not os.access(path, os.R_OK):
-            raise ProjectError(f"{path}: permission denied")
-        if path.stat().st_size == 0:
-            raise ProjectError(f"{path}: empty file, not a Taura project")
-        with open(path, "rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise ProjectError(f"{path}: not a Taura project file")
+        lock = ProjectLock.acquire(path)
+        tmp = path.with_name(f".{path.name}.new")
+        try:
+            _remove_db_files(tmp)
+            db = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                with _saving(tmp):
+                    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    MIGRATIONS[0](db)
+                    for version in range(1, SCHEMA_VERSION):
+                        MIGRATIONS[version](db)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    db.execute(
+                        "INSERT INTO meta (key, value) VALUES ('project', ?)",
+                        (serde.dumps(serde.meta_to(meta)),),
+                    )
+            finally:
+                db.close()
+            with _saving(tmp):
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                _remove_db_files(path, keep_main=True)
+                os.replace(tmp, path)
+        except BaseException:
+            _remove_db_files(tmp)
+            lock.release()
+            raise
         try:
             db = cls._connect(path)
-            app_id = db.execute("PRAGMA application_id").fetchone()[0]
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise ProjectError(f"{path}: damaged project file ({exc})") from None
-        if app_id != APPLICATION_ID:
-            db.close()
-            raise ProjectError(f"{path}: not a Taura project file")
-        if version > SCHEMA_VERSION:
-            db.close()
-            raise ProjectError(
-                f"{path}: written by a newer Taura (project schema {version}, this version "
-                f"reads up to {SCHEMA_VERSION}); update Taura to open it"
-            )
-        store = cls(path, db)
+        except BaseException:
+            lock.release()
+            raise
+        return cls(path, db, lock=lock)
+
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool = False, wait_s: float = 0.0) -> ProjectStore:
+        """Open for writing (taking the project lock) or ``read_only`` (no lock, no writes).
+
+        The file is identified from its header before SQLite touches it, so a foreign
+        database is refused unmodified; a quick integrity check catches damage mid-file."""
+        path = Path(path)
+        _newer_check(path, _check_header(path))
+        lock: ProjectLock | None = None
+        if not read_only:
+            if not os.access(path, os.W_OK):
+                raise ReadOnlyProjectError(
+                    f"{path}: read-only file; it can be read and exported but not changed"
+                )
+            lock = ProjectLock.acquire(path, wait_s=wait_s)
         try:
-            store._upgrade(version)
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            raise ProjectError(f"{path}: cannot upgrade project ({exc})") from None
+            db = cls._connect_ro(path) if read_only else cls._connect(path)
+            store = cls(path, db, lock=lock, read_only=read_only)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        try:
+            store._quick_check()
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            _newer_check(path, version)
+            if version < SCHEMA_VERSION and not read_only:  # a reader reads it as it is
+                try:
+                    store._upgrade(version)
+                except sqlite3.DatabaseError as exc:
+                    raise ProjectError(f"{path}: cannot upgrade project ({exc})") from None
+        except BaseException:
+            store._checkpoint_on_close = False
+            store.close()
+            raise
         return store
 
     @classmethod
     def open_for_clips(cls, path: Path | str) -> ProjectStore:
         """A second connection used by a worker to store voice clips while the editor (or
-        CLI) keeps the project open; WAL lets both work at once."""
-        store = cls.open(Path(path))
+        CLI) that started it keeps the project open, and its lock; WAL lets both work at once."""
+        path = Path(path)
+        _check_header(path)
+        store = cls(path, cls._connect(path))
         store._checkpoint_on_close = False
         return store
 
@@ -150,13 +263,45 @@ class ProjectStore:
     def _connect(path: Path) -> sqlite3.Connection:
         try:
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA busy_timeout=10000")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=10000")
             db.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.OperationalError as exc:
+            _raise_write_error(path, exc)
         except sqlite3.DatabaseError as exc:
             raise ProjectError(f"{path}: damaged project file ({exc})") from None
         return db
+
+    @staticmethod
+    def _connect_ro(path: Path) -> sqlite3.Connection:
+        """Read-only: never writes; on a read-only file system (where SQLite cannot make the
+        WAL index) the file is read as immutable."""
+        quoted = urllib.parse.quote(str(path.resolve()))
+        shm = Path(f"{path}-shm")
+        immutable = _on_read_only_fs(path) or (not os.access(path.parent, os.W_OK) and not shm.exists())
+        uri = f"file:{quoted}?mode=ro" + ("&immutable=1" if immutable else "")
+        try:
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA busy_timeout=10000")
+            db.execute("PRAGMA query_only=ON")
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{path}: damaged project file ({exc})") from None
+        return db
+
+    def _quick_check(self) -> None:
+        try:
+            rows = self._db.execute("PRAGMA quick_check(5)").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{self.path}: damaged project file ({exc})") from None
+        problems = [str(r[0]) for r in rows if r and r[0] != "ok"]
+        if problems:
+            first = " ".join(problems[0].split())[:160]
+            raise ProjectError(
+                f"{self.path}: damaged project file (integrity check failed: {first}); "
+                "restore it from a backup or a copy saved with Save As"
+            )
 
     def _upgrade(self, version: int) -> None:
         shrink = 1 <= version < 2  # clips re-encoded: give the freed pages back to the disk
@@ -168,6 +313,10 @@ class ProjectStore:
                 self._db.execute(f"PRAGMA user_version = {version}")
         if shrink:
             self._db.execute("VACUUM")
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyProjectError(f"{self.path}: opened read-only; it cannot be changed here")
 
     # -- whole-project load ------------------------------------------------------------------
     def load(self) -> LoadedProject:
@@ -198,14 +347,17 @@ class ProjectStore:
 
     # -- sessions (crash detection) ------------------------------------------------------------
     def begin_session(self) -> None:
-        with self._db:
+        self._writable()
+        with _saving(self.path), self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('session', ?)",
                 (serde.dumps({"pid": os.getpid(), "opened": time.time()}),),
             )
 
     def end_session(self) -> None:
-        with self._db:
+        if self.read_only:
+            return
+        with _saving(self.path), self._db:
             self._db.execute("DELETE FROM meta WHERE key = 'session'")
 
     # -- writes --------------------------------------------------------------------------------
@@ -219,8 +371,10 @@ class ProjectStore:
         meta: ProjectMeta | None = None,
     ) -> None:
         """Apply one logical change in a single committed transaction."""
+        self._writable()
         db = self._db
-        db.execute("BEGIN")
+        with _saving(self.path):
+            db.execute("BEGIN")
         try:
             db.executemany("DELETE FROM segments WHERE id = ?", ((i,) for i in delete_segments))
             db.executemany(
@@ -242,8 +396,16 @@ class ProjectStore:
                 (repr(time.time()),),
             )
             db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
+        except BaseException as exc:
+            # SQLite may already have rolled back (a full disk does): never let a failing
+            # ROLLBACK hide the cause
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError | OSError):
+                _raise_write_error(self.path, exc)
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise ProjectError(f"{self.path}: damaged project file ({exc})") from None
             raise
 
     # -- voice clips ---------------------------------------------------------------------------
@@ -251,7 +413,8 @@ class ProjectStore:
         """Store a mono clip (FLAC); float input is rounded to 16-bit PCM."""
         pcm = clipcodec.to_pcm16(samples)
         blob = clipcodec.encode(pcm, sample_rate)
-        with self._db:
+        self._writable()
+        with _saving(self.path), self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO clips (key, sample_rate, data, codec, frames) VALUES (?, ?, ?, ?, ?)",
                 (key, int(sample_rate), blob, clipcodec.FLAC, len(pcm)),
@@ -282,12 +445,15 @@ class ProjectStore:
         return {k for (k,) in self._db.execute("SELECT key FROM clips")}
 
     def delete_clips(self, keys: Sequence[str]) -> None:
-        with self._db:
+        self._writable()
+        with _saving(self.path), self._db:
             self._db.executemany("DELETE FROM clips WHERE key = ?", ((k,) for k in keys))
 
     # -- derived-data cache ----------------------------------------------------------------------
     def put_cache(self, key: str, data: bytes) -> None:
-        with self._db:
+        if self.read_only:
+            return  # derived data: computed again next time
+        with _saving(self.path), self._db:
             self._db.execute("INSERT OR REPLACE INTO cache (key, data) VALUES (?, ?)", (key, data))
 
     def get_cache(self, key: str) -> bytes | None:
@@ -300,17 +466,34 @@ class ProjectStore:
         path = Path(path)
         tmp = path.with_name(path.name + ".part")
         tmp.unlink(missing_ok=True)
-        dst = sqlite3.connect(tmp)
         try:
-            self._db.backup(dst)
-            dst.execute("DELETE FROM meta WHERE key = 'session'")
-            dst.commit()
-        finally:
-            dst.close()
-        os.replace(tmp, path)
+            with _saving(path):
+                dst = sqlite3.connect(tmp)
+                try:
+                    self._db.backup(dst)
+                    dst.execute("DELETE FROM meta WHERE key = 'session'")
+                    dst.commit()
+                finally:
+                    dst.close()
+                os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def discard(self) -> None:
+        """Remove the (closed) file of a project whose creation failed half-way."""
+        _remove_db_files(self.path)
+
+    @property
+    def lock(self) -> ProjectLock | None:
+        return self._lock
 
     def close(self) -> None:
-        if self._checkpoint_on_close:
-            with contextlib.suppress(sqlite3.DatabaseError):
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._db.close()
+        try:
+            if self._checkpoint_on_close:
+                with contextlib.suppress(sqlite3.DatabaseError):
+                    self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -121,8 +122,12 @@ def test_unclean_exit_is_reported_on_next_open(tmp_path: Path) -> None:
     path = _make(tmp_path)
     p = Project.open(path)
     p.apply(edits.set_source_text(p.state, "s1", "edited"))
-    # simulate a crash: the session never ends
+    # simulate a crash: the session never ends, the kernel drops the lock, its file stays
     p.store._db.close()
+    lock = p.store.lock
+    assert lock is not None and lock._fd is not None
+    os.close(lock._fd)
+    assert lock.path.exists()
     with Project.open(path) as again:
         assert again.recovered is not None
         assert "3 segments" in again.recovered.message()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -166,7 +167,9 @@ def test_open_bad_file_shows_one_line_error(window: MainWindow, tmp_path: Path) 
 def test_crash_recovery_message(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     path = tmp_path / "crashy.taura"
     p = make_project(path, 3)
-    p.store._db.close()  # simulate a crash: the session never ended
+    p.store._db.close()  # simulate a crash: the session never ended, the kernel drops the lock
+    assert p.store.lock is not None and p.store.lock._fd is not None
+    os.close(p.store.lock._fd)
     assert window.open_project(path)
     assert window.banner.isVisible()
     assert window.banner.text().startswith("Recovered after an unexpected exit: 3 segments")
