@@ -91,12 +91,16 @@ def cmd_import_subs(args: Any) -> int:
     notes = []
     if s.dropped_empty:
         notes.append(f"{s.dropped_empty} empty cues dropped")
+    if s.dropped_drawings:
+        notes.append(f"{s.dropped_drawings} drawing cues dropped")
     if s.overlaps:
         notes.append(f"{s.overlaps} overlapping cues flagged")
     if s.unmatched:
         notes.append(f"{s.unmatched} segments had no overlapping cue")
+    notes.extend(s.notes)
     extra = f" ({'; '.join(notes)})" if notes else ""
-    print(f"imported {s.cues} cues ({s.format}, {s.encoding}) as {what}{extra}")
+    enc = s.encoding if s.encoding_confident else f"{s.encoding}, guessed: --encoding to choose another"
+    print(f"imported {s.cues} cues ({s.format}, {enc}) as {what}{extra}")
     return 0
 
 

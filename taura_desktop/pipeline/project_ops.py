@@ -14,11 +14,17 @@ from typing import TYPE_CHECKING, Any
 from taura_desktop.core import edits
 from taura_desktop.core.model import Origin, Segment, Status, Translation, new_id, text_hash
 from taura_desktop.core.project import Project
-from taura_desktop.errors import UsageError
+from taura_desktop.errors import SubtitleError, UsageError
 from taura_desktop.pipeline.stale import stale_report
 from taura_desktop.segmentation.profiles import Profile, get_profile
 from taura_desktop.segmentation.qc import QcInput, QcReport, check_cues
-from taura_desktop.subtitles.io import Cue, match_by_overlap, read_subtitles, write_subtitles
+from taura_desktop.subtitles.io import (
+    Cue,
+    SubtitleImport,
+    match_by_overlap,
+    read_subtitles,
+    write_subtitles,
+)
 
 if TYPE_CHECKING:
     from taura_desktop.media.peaks import Peaks
@@ -55,6 +61,9 @@ class ImportSummary:
     encoding: str
     format: str
     unmatched: int = 0
+    encoding_confident: bool = True
+    dropped_drawings: int = 0
+    notes: tuple[str, ...] = ()
 
 
 def import_subtitles(
@@ -68,7 +77,6 @@ def import_subtitles(
     """Import a subtitle file as the source segments (replacing them) or, with
     ``as_translation``, as the ``lang`` translation of existing segments by time overlap."""
     fps = project.meta.media.fps if project.meta.media else None
-    imp = read_subtitles(path, encoding=encoding, fps=fps)
     if as_translation:
         if not lang:
             raise UsageError("--as-translation needs --lang (the language of the subtitles)")
@@ -76,10 +84,22 @@ def import_subtitles(
             raise UsageError(f"{lang} is the project's source language, not a translation")
         if not len(project):
             raise UsageError(f"{project.path}: has no segments to attach a translation to")
+    hint = lang or (None if as_translation else project.meta.source_lang)
+    imp = read_subtitles(path, encoding=encoding, fps=fps, lang=hint)
+    usable = [c for c in imp.cues if c.end_ms > c.start_ms]
+    if not usable:  # never replace segments with nothing
+        raise SubtitleError(f"{path}: no usable cue ({_unusable(imp)}); the project was not changed")
+    if as_translation:
+        assert lang is not None
+        targets = [(s.id, s.start_ms, s.end_ms) for s in project.segments()]
+        texts = match_by_overlap(targets, usable)
+        if not texts:
+            raise SubtitleError(
+                f"{path}: none of its {len(usable)} cues overlaps a segment in time; "
+                "the project was not changed"
+            )
         if lang not in project.meta.target_langs:
             project.apply(edits.add_target_langs(project.state, [lang]))
-        targets = [(s.id, s.start_ms, s.end_ms) for s in project.segments()]
-        texts = match_by_overlap(targets, imp.cues)
         pairs = []
         for sid, text in texts.items():
             seg = project.segment(sid)
@@ -96,15 +116,7 @@ def import_subtitles(
             )
             pairs.append(seg.with_translation(lang, tr))
         project.apply(edits.replace_segments(project.state, pairs, f"Import {lang} subtitles"))
-        return ImportSummary(
-            len(imp.cues),
-            len(pairs),
-            imp.dropped_empty,
-            imp.overlaps,
-            imp.encoding,
-            imp.format,
-            unmatched=len(targets) - len(texts),
-        )
+        return _summary(imp, len(pairs), unmatched=len(targets) - len(texts))
     segs = [
         Segment(
             id=new_id(),
@@ -114,13 +126,40 @@ def import_subtitles(
             source_origin=Origin.IMPORT,
             flags=tuple(c.flags) + (("italic",) if c.italic else ()),
         )
-        for c in imp.cues
-        if c.end_ms > c.start_ms
+        for c in usable
     ]
     if lang and project.meta.source_lang != lang:
         project.apply(edits.set_meta(project.state, "Set source language", source_lang=lang))
     project.apply(edits.replace_all_segments(project.state, segs, "Import subtitles"))
-    return ImportSummary(len(imp.cues), len(segs), imp.dropped_empty, imp.overlaps, imp.encoding, imp.format)
+    return _summary(imp, len(segs))
+
+
+def _summary(imp: SubtitleImport, changed: int, unmatched: int = 0) -> ImportSummary:
+    return ImportSummary(
+        len(imp.cues),
+        changed,
+        imp.dropped_empty,
+        imp.overlaps,
+        imp.encoding,
+        imp.format,
+        unmatched=unmatched,
+        encoding_confident=imp.encoding_confident,
+        dropped_drawings=imp.dropped_drawings,
+        notes=imp.notes,
+    )
+
+
+def _unusable(imp: SubtitleImport) -> str:
+    parts = []
+    if imp.dropped_empty:
+        parts.append(f"{imp.dropped_empty} empty")
+    if imp.dropped_drawings:
+        parts.append(f"{imp.dropped_drawings} drawings")
+    zero = sum(1 for c in imp.cues if c.end_ms <= c.start_ms)
+    if zero:
+        parts.append(f"{zero} without duration")
+    parts.extend(imp.notes)
+    return ", ".join(parts) or "the file holds no cues"
 
 
 def cues_for(project: Project, lang: str | None) -> list[Cue]:

@@ -12,7 +12,6 @@ crash never leaves a half-written subtitle file.
 from __future__ import annotations
 
 import bisect
-import codecs
 import contextlib
 import html
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from taura_desktop.errors import SubtitleError
+from taura_desktop.subtitles.encoding import decode_text
 
 MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_MICRODVD_FPS = 25.0
@@ -59,58 +59,11 @@ class SubtitleImport:
     dropped_empty: int = 0
     overlaps: int = 0  # number of cues that overlap another one (each flagged "overlap")
     notes: tuple[str, ...] = field(default=())  # e.g. the frame rate assumed for MicroDVD
+    encoding_confident: bool = True  # False: a close call between code pages (show it)
+    dropped_drawings: int = 0  # ASS vector drawings ({\p1} m 0 0 l ...), not dialogue
 
 
 # ---------------------------------------------------------------------------------- reading
-
-
-def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
-    if encoding:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise SubtitleError(f"{name}: unknown text encoding {encoding!r}") from None
-        try:
-            return data.decode(encoding), encoding
-        except (UnicodeDecodeError, ValueError):
-            raise SubtitleError(f"{name}: cannot be decoded as {encoding}") from None
-    for bom, enc in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            try:
-                return data.decode(enc), enc
-            except UnicodeDecodeError:
-                raise SubtitleError(f"{name}: invalid {enc} text (bad bytes after the byte order "
-                                    "mark)") from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    try:
-        matches = list(from_bytes(data))
-    except Exception:  # charset-normalizer is heuristic; never let it crash an import
-        matches = []
-    if not matches or matches[0].encoding is None:
-        raise SubtitleError(f"{name}: not a text file (cannot detect its encoding)")
-    enc = str(matches[0].encoding)
-    # Western subtitles are overwhelmingly cp1252; short files make cp1250/cp1257 look as
-    # plausible, so prefer cp1252 when it is among the near-best candidates.
-    best_chaos = min(m.chaos for m in matches)
-    for m in matches:
-        if m.chaos <= best_chaos + 0.1 and "cp1252" in (m.could_be_from_charset or []):
-            enc = "cp1252"
-            break
-    try:
-        return data.decode(enc), enc
-    except (UnicodeDecodeError, LookupError, ValueError):
-        raise SubtitleError(f"{name}: cannot be decoded (guessed {enc})") from None
 
 
 def _looks_binary(text: str) -> bool:
@@ -129,7 +82,12 @@ def _looks_binary(text: str) -> bool:
 
 _SRT_TIME = re.compile(r"^\s*\d{1,3}:\d{1,2}:\d{1,2}[,.:]\d{1,3}\s*-->\s*\d", re.M)
 _VTT_TIME = re.compile(r"^\s*(?:\d+:)?\d{1,2}:\d{1,2}\.\d{1,3}\s*-->", re.M)
-_MDVD = re.compile(r"^\s*\{\d+\}\{\d*\}", re.M)
+_MDVD = re.compile(r"^\s*\{-?\d+\}\{-?\d*\}", re.M)
+_MDVD_FPS = re.compile(r"^\s*\{[01]\}\{[01]\}\s*(\d{1,3}(?:[.,]\d+)?)\s*$")
+_MDVD_FRAMES = re.compile(r"^(\s*)\{(-?\d+)\}\{(-?\d*)\}", re.M)
+# WebVTT cue timestamps inside the text (karaoke-style, e.g. YouTube auto-captions): pysubs2
+# would take a line holding two of them for a timing line and lose it
+_VTT_INLINE_TS = re.compile(r"<(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}>")
 
 
 def _detect_format(text: str) -> str | None:
@@ -157,25 +115,38 @@ def _detect_format(text: str) -> str | None:
 
 _OVERRIDE = re.compile(r"\{([^}]*)\}")
 _ITALIC_TAG = re.compile(r"\\(i|r)(\d*)")
+_DRAW_TAG = re.compile(r"\\p(\d+)")
 _HTML_TAG = re.compile(
     r"</?(?:i|b|u|s|font|c|v|lang|ruby|rt|span)(?:[\s.][^<>]*)?>|<\d+:\d+[:.\d]*>", re.I
 )
 _MULTISPACE = re.compile(r"[ \t\u00a0]+")
 
 
-def _plain(raw: str, style_italic: bool, vtt: bool) -> tuple[str, bool]:
-    """ASS-tagged text (as pysubs2 gives it) -> (plain text, whole cue italic)."""
+def _plain(raw: str, style_italic: bool, vtt: bool) -> tuple[str, bool, bool]:
+    """ASS-tagged text (as pysubs2 gives it) -> (plain text, whole cue italic, had a drawing).
+    Text in drawing mode (``{\\p1}m 0 0 l 10 0 ...{\\p0}``) is vector shapes, not words."""
     pieces: list[tuple[str, bool]] = []
     italic = style_italic
+    drawing = drew = False
     pos = 0
     for m in _OVERRIDE.finditer(raw):
         if m.start() > pos:
-            pieces.append((raw[pos : m.start()], italic))
+            if drawing:
+                drew = True
+            else:
+                pieces.append((raw[pos : m.start()], italic))
         for tag, val in _ITALIC_TAG.findall(m.group(1)):
             italic = style_italic if tag == "r" else val != "0" if val else not style_italic
+        for val in _DRAW_TAG.findall(m.group(1)):
+            drawing = int(val) > 0
+        if "\\r" in m.group(1) and not _DRAW_TAG.search(m.group(1)):
+            drawing = False
         pos = m.end()
     if pos < len(raw):
-        pieces.append((raw[pos:], italic))
+        if drawing:
+            drew = True
+        else:
+            pieces.append((raw[pos:], italic))
     visible = 0
     italic_chars = 0
     chunks: list[str] = []
@@ -192,15 +163,16 @@ def _plain(raw: str, style_italic: bool, vtt: bool) -> tuple[str, bool]:
     text = "".join(chunks)
     lines = [_MULTISPACE.sub(" ", ln).strip() for ln in text.split("\n")]
     text = "\n".join(ln for ln in lines if ln)
-    return text, visible > 0 and italic_chars == visible
+    return text, visible > 0 and italic_chars == visible, drew
 
 
 def read_subtitles(path: str | os.PathLike[str], encoding: str | None = None,
-                   fps: float | None = None) -> SubtitleImport:
+                   fps: float | None = None, *, lang: str | None = None) -> SubtitleImport:
     """Read a subtitle file (SRT, WebVTT, ASS/SSA, MicroDVD, TTML) into plain cues.
 
-    ``encoding`` forces a codec (else detected); ``fps`` is the frame rate of a MicroDVD file
-    (else the rate stated in the file, else 25 with a note in ``notes``).
+    ``encoding`` forces a codec (else detected, ``lang`` being a hint); ``fps`` is the frame
+    rate of a MicroDVD file when the file does not state one (``{1}{1}23.976``; else 25 with a
+    note in ``notes``).
     """
     import pysubs2
 
@@ -219,7 +191,8 @@ def read_subtitles(path: str | os.PathLike[str], encoding: str | None = None,
         raise SubtitleError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise SubtitleError(f"{name}: subtitle file is empty")
-    text, enc = _decode(data, name, encoding)
+    decoded = decode_text(data, name, encoding, lang)
+    text, enc = decoded.text, decoded.encoding
     if text.startswith("\ufeff"):
         text = text[1:]
     if _looks_binary(text):
@@ -233,16 +206,19 @@ def read_subtitles(path: str | os.PathLike[str], encoding: str | None = None,
                             "MicroDVD or TTML)")
     notes: list[str] = []
     kwargs: dict[str, float] = {}
+    shift_frames = 0
     if fmt == "microdvd":
-        if fps is None:
-            first = text.lstrip().split("\n", 1)[0]
-            if not re.match(r"\{1\}\{1\}\s*\d+(?:\.\d+)?\s*$", first):
-                fps = DEFAULT_MICRODVD_FPS
-                notes.append(f"MicroDVD frame rate not stated; assumed {fps:g} fps")
-        if fps is not None:
-            if not (0 < fps < 1000):
-                raise SubtitleError(f"{name}: invalid frame rate {fps!r} for MicroDVD")
-            kwargs["fps"] = fps
+        text, stated, shift_frames = _prepare_microdvd(text)
+        if stated is not None:  # the file's own statement wins: its frames count at that rate
+            fps = stated
+        elif fps is None:
+            fps = DEFAULT_MICRODVD_FPS
+            notes.append(f"MicroDVD frame rate not stated; assumed {fps:g} fps")
+        if not (0 < fps < 1000):
+            raise SubtitleError(f"{name}: invalid frame rate {fps!r} for MicroDVD")
+        kwargs["fps"] = fps
+    elif fmt == "vtt":
+        text = _VTT_INLINE_TS.sub("", text)
     cues: list[Cue] = []
     dropped = 0
     if fmt == "ttml":
@@ -274,26 +250,63 @@ def read_subtitles(path: str | os.PathLike[str], encoding: str | None = None,
         except Exception as exc:  # pysubs2 raises many types on malformed input
             msg = " ".join(str(exc).split())[:120] or type(exc).__name__
             raise SubtitleError(f"{name}: invalid {fmt} subtitles ({msg})") from None
+        if shift_frames:
+            subs.shift(frames=-shift_frames, fps=kwargs["fps"])
         events = list(subs)
         styles = dict(getattr(subs, "styles", {}) or {})
     vtt = fmt == "vtt"
+    drawings = before_start = 0
     for ev in events:
         if getattr(ev, "is_comment", False):
             continue
         style = styles.get(ev.style)
         style_italic = bool(getattr(style, "italic", False)) if style is not None else False
-        plain, italic = _plain(getattr(ev, "text", "") or "", style_italic, vtt)
+        plain, italic, drew = _plain(getattr(ev, "text", "") or "", style_italic, vtt)
         if not plain:
-            dropped += 1
+            if drew:
+                drawings += 1
+            else:
+                dropped += 1
+            continue
+        if int(getattr(ev, "end", 0)) <= 0 < int(getattr(ev, "end", 0)) - int(getattr(ev, "start", 0)):
+            before_start += 1  # shown only before the video starts (negative times)
             continue
         start = max(0, int(getattr(ev, "start", 0)))
         end = max(start, int(getattr(ev, "end", 0)))
         cues.append(Cue(start, end, plain, italic))
-    if not cues and dropped == 0 and fmt in ("srt", "vtt", "microdvd", "ttml"):
+    if before_start:
+        notes.append(f"{before_start} cues before 0:00 dropped")
+    if not cues and dropped == 0 and drawings == 0 and fmt in ("srt", "vtt", "microdvd", "ttml"):
         raise SubtitleError(f"{name}: no subtitle cues found in {fmt} file")
     cues.sort(key=lambda c: (c.start_ms, c.end_ms))
     cues, overlaps = _flag_overlaps(cues)
-    return SubtitleImport(cues, fmt, enc, dropped, overlaps, tuple(notes))
+    return SubtitleImport(cues, fmt, enc, dropped, overlaps, tuple(notes),
+                          encoding_confident=decoded.confident, dropped_drawings=drawings)
+
+
+def _prepare_microdvd(text: str) -> tuple[str, float | None, int]:
+    """(text without its ``{1}{1}fps`` header, the frame rate it states, frames to shift so no
+    frame is negative: pysubs2 reads only non-negative frame numbers)."""
+    lines = text.split("\n")
+    stated: float | None = None
+    for k, line in enumerate(lines):
+        if not line.strip():
+            continue
+        m = _MDVD_FPS.match(line)
+        if m:
+            stated = float(m.group(1).replace(",", "."))
+            del lines[k]
+        break
+    text = "\n".join(lines)
+    frames = [int(m.group(2)) for m in _MDVD_FRAMES.finditer(text)]
+    shift = -min(frames) if frames and min(frames) < 0 else 0
+    if shift:
+        def moved(m: re.Match[str]) -> str:
+            end = f"{int(m.group(3)) + shift}" if m.group(3) else ""
+            return f"{m.group(1)}{{{int(m.group(2)) + shift}}}{{{end}}}"
+
+        text = _MDVD_FRAMES.sub(moved, text)
+    return text, stated, shift
 
 
 def _flag_overlaps(cues: list[Cue]) -> tuple[list[Cue], int]:
