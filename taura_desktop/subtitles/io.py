@@ -218,7 +218,7 @@ def read_subtitles(path: str | os.PathLike[str], encoding: str | None = None,
             raise SubtitleError(f"{name}: invalid frame rate {fps!r} for MicroDVD")
         kwargs["fps"] = fps
     elif fmt == "vtt":
-        text = _VTT_INLINE_TS.sub("", text)
+        text = _vtt_for_pysubs2(_VTT_INLINE_TS.sub("", text))
     cues: list[Cue] = []
     dropped = 0
     if fmt == "ttml":
@@ -243,7 +243,7 @@ def read_subtitles(path: str | os.PathLike[str], encoding: str | None = None,
                 warnings.simplefilter("ignore")
                 # pysubs2 takes a digit-only last line of an SRT file for the index of a
                 # next cue; a trailing dummy index keeps such a line ("1984") as text
-                src = text + "\n\n\n1\n" if fmt == "srt" else text
+                src = text + "\n\n\n1\n" if fmt in ("srt", "vtt") else text
                 subs = pysubs2.SSAFile.from_string(src, format_=fmt, **kwargs)
         except SubtitleError:
             raise
@@ -282,6 +282,20 @@ def read_subtitles(path: str | os.PathLike[str], encoding: str | None = None,
     cues, overlaps = _flag_overlaps(cues)
     return SubtitleImport(cues, fmt, enc, dropped, overlaps, tuple(notes),
                           encoding_confident=decoded.confident, dropped_drawings=drawings)
+
+
+def _vtt_for_pysubs2(text: str) -> str:
+    """pysubs2 keeps a WebVTT cue identifier ("intro") as the previous cue's last line, and takes
+    a digit-only last line ("1984") for an identifier: replace each identifier by a digit-only
+    placeholder, which it drops, so cue text is kept exactly."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if _VTT_TIME.match(line):
+            if out and out[-1].strip() and (len(out) < 2 or not out[-2].strip()):
+                out.pop()  # the cue's identifier
+            out.append("0")
+        out.append(line)
+    return "\n".join(out)
 
 
 def _prepare_microdvd(text: str) -> tuple[str, float | None, int]:

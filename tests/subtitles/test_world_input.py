@@ -254,3 +254,13 @@ def test_translation_overlapping_nothing_is_refused(tmp_path: Path) -> None:
         project_ops.import_subtitles(p, path, lang="fr", as_translation=True)
     with Project.open(proj, read_only=True) as p:
         assert p.meta.target_langs == ("es",)
+
+
+def test_vtt_identifiers_and_digit_lines_stay_where_they_belong(tmp_path: Path) -> None:
+    path = tmp_path / "ids.vtt"
+    path.write_text(
+        "WEBVTT\n\nintro\n00:00:00.000 --> 00:00:01.000\nIt was\n1984\n\n"
+        "scene-2\n00:00:01.000 --> 00:00:02.000\n0\n0\n\n00:00:02.000 --> 00:00:03.000\nlast\n",
+        encoding="utf-8",
+    )
+    assert [c.text for c in read_subtitles(path).cues] == ["It was\n1984", "0\n0", "last"]
