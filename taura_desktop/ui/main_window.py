@@ -86,6 +86,8 @@ class MainWindow(WindowOps):
         e = mb.addMenu(self.tr("&Edit"))
         self.a_undo = self._act(e, self.tr("&Undo"), self.undo, SK.Undo)
         self.a_redo = self._act(e, self.tr("&Redo"), self.redo, SK.Redo)
+        redo_keys = {k.toString(): k for k in [*QKeySequence.keyBindings(SK.Redo), QKeySequence("Ctrl+Y")]}
+        self.a_redo.setShortcuts(list(redo_keys.values()))
         e.addSeparator()
         self.a_find = self._act(e, self.tr("&Find…"), self.focus_find, SK.Find)
         self.a_find_next = self._act(e, self.tr("Find &next"), self.find_next, SK.FindNext)
@@ -115,7 +117,9 @@ class MainWindow(WindowOps):
         self.a_retranslate = self._act(
             s, self.tr("Re-t&ranslate"), lambda: self.run_on_selection("translate")
         )
-        self.a_revoice = self._act(s, self.tr("Re-&voice"), lambda: self.run_on_selection("voice"))
+        self.a_revoice = self._act(
+            s, self.tr("Re-&voice"), lambda: self.run_on_selection("voice"), "Ctrl+R"
+        )
 
         p = mb.addMenu(self.tr("&Playback"))
         self.a_play = self._act(p, self.tr("&Play / pause"), self.player.toggle_pause, "Space")

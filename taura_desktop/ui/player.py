@@ -104,6 +104,8 @@ class Player(QWidget):
         self._duration_ms = 0
         self._paused = True
         self._loop: tuple[int, int] | None = None
+        self._stop_at: int | None = None  # pause here (play_range without loop)
+        self._segment_track: int | None = None  # the external track of one segment's dub
         self._shuttle = 0
         self._bridge = _Bridge()
         self._bridge.time.connect(self._on_time)
@@ -308,6 +310,9 @@ class Player(QWidget):
         self.time_label.setText(f"{format_ms(ms)} / {format_ms(self._duration_ms)}")
         if self._loop is not None and not self._paused and ms >= self._loop[1]:
             self.seek(self._loop[0])
+        elif self._stop_at is not None and not self._paused and ms >= self._stop_at:
+            self._stop_at = None
+            self.pause()
         self.positionChanged.emit(ms)
 
     def _on_duration(self, seconds: float) -> None:
@@ -374,9 +379,13 @@ class Player(QWidget):
         self.seek(start_ms)
         self._mpv["ab-loop-a"] = start_ms / 1000.0 if loop else "no"
         self._mpv["ab-loop-b"] = end_ms / 1000.0 if loop else "no"
-        if not loop:
-            self._mpv["end"] = "none"
+        self._stop_at = None if loop else end_ms
         self._mpv.pause = False
+
+    @property
+    def stop_at(self) -> int | None:
+        """Where playback pauses by itself (the end of the segment being played), if anywhere."""
+        return self._stop_at
 
     def set_loop(self, span: tuple[int, int] | None) -> None:
         self._loop = span
@@ -446,7 +455,11 @@ class Player(QWidget):
         if self._mpv is None:
             return None
         for track in self._mpv.track_list or []:
-            if track.get("type") == "audio" and track.get("external"):
+            if (
+                track.get("type") == "audio"
+                and track.get("external")
+                and int(track["id"]) != self._segment_track
+            ):
                 return int(track["id"])
         return None
 
@@ -458,9 +471,42 @@ class Player(QWidget):
                 return int(track["id"])
         return None
 
+    def play_segment_audio(self, path: str, start_ms: int, end_ms: int) -> bool:
+        """Play ``[start, end)`` with ``path`` (audio that begins at ``start_ms``) as the sound:
+        one segment's dub, rendered on its own. The previous segment track is removed."""
+        if self._mpv is None or not self._path:
+            return False
+        try:
+            if self._segment_track is not None:
+                with contextlib.suppress(Exception):  # already gone with a reload
+                    self._mpv.command("audio-remove", self._segment_track)
+                self._segment_track = None
+            self._mpv.command("audio-add", path, "select", "segment dub")
+            tracks = [
+                t for t in (self._mpv.track_list or [])
+                if t.get("type") == "audio" and t.get("external-filename") == path
+            ]
+            if tracks:
+                self._segment_track = int(tracks[-1]["id"])
+                self._mpv.aid = self._segment_track
+            self._mpv["audio-delay"] = start_ms / 1000.0
+        except Exception as exc:  # libmpv refused the file
+            self.errorOccurred.emit(f"cannot play the segment dub {path}: {exc}")
+            return False
+        self._audio_mode = "dub"
+        self.play_range(start_ms, end_ms)
+        return True
+
+    @property
+    def segment_track(self) -> int | None:
+        return self._segment_track
+
     def set_audio_mode(self, mode: str) -> None:
         if mode not in ("original", "dub"):
             raise ValueError(f"unknown audio mode {mode!r}")
+        if self._mpv is not None:
+            with contextlib.suppress(Exception):
+                self._mpv["audio-delay"] = 0.0  # only a segment track is offset
         self._audio_mode = mode
         i = self.audio_box.findData(mode)
         if i >= 0 and i != self.audio_box.currentIndex():

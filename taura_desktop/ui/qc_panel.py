@@ -37,6 +37,7 @@ RULE_LABELS = {
     "gap": "Gap to next",
     "overlap": "Overlap",
     "empty": "Empty",
+    "stale_voice": "Stale voice clip",
 }
 _RELEVANT = (
     ChangeKind.TIMES
@@ -45,6 +46,8 @@ _RELEVANT = (
     | ChangeKind.ADDED
     | ChangeKind.REMOVED
     | ChangeKind.META
+    | ChangeKind.VOICE
+    | ChangeKind.SPEAKERS
 )
 
 
@@ -126,11 +129,13 @@ class QcPanel(QWidget):
             self.summary.setText(self.tr("No project."))
             return
         from taura_desktop.pipeline.project_ops import profile_of, qc_inputs
+        from taura_desktop.pipeline.stale import stale_report
 
         code, items = qc_inputs(project, self._lang)
         index = {sid: i + 1 for i, sid in enumerate(project.state.ids())}
         profile = profile_of(project)
-        token = (self._generation, index)
+        stale = stale_report(project, self._lang).reasons if self._lang else {}
+        token = (self._generation, index, stale)
 
         def work(_report: Report) -> Any:
             from taura_desktop.segmentation.qc import check_cues
@@ -148,13 +153,31 @@ class QcPanel(QWidget):
         if not isinstance(token, tuple) or token[0] != self._generation:
             return  # a newer check is on its way
         index: dict[str, int] = token[1]
+        stale: dict[str, str] = token[2]
         self.tree.setUpdatesEnabled(False)
         try:
             self.tree.clear()
             rows: list[QTreeWidgetItem] = []
             cues = 0
             for report in reports:
+                why = stale.get(report.id)
+                if why:
+                    item = QTreeWidgetItem(
+                        [
+                            str(index.get(report.id, "")),
+                            format_ms(report.start_ms),
+                            self.tr(RULE_LABELS["stale_voice"]),
+                            self.tr(why),
+                            self.tr("re-voice"),
+                        ]
+                    )
+                    tip = self.tr("The clip was made before its {0} changed").format(self.tr(why))
+                    item.setToolTip(2, tip)
+                    item.setData(0, SEG_ROLE, report.id)
+                    item.setData(2, SEG_ROLE, "stale_voice")
+                    rows.append(item)
                 if not report.issues:
+                    cues += 1 if why else 0
                     continue
                 cues += 1
                 for issue in report.issues:

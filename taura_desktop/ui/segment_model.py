@@ -29,6 +29,7 @@ from taura_desktop.core.edits import Change, ChangeKind, Edit
 from taura_desktop.core.model import FitStatus, Segment, Status
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
+from taura_desktop.pipeline.stale import stale_reason
 from taura_desktop.ui.timefmt import format_ms, parse_ms
 
 try:  # QC rules from the segmentation package (optional until it lands everywhere)
@@ -90,10 +91,17 @@ _FIT_COLOR = {
 }
 
 
-def fit_text(seg: Segment, lang: str | None) -> str:
+STALE_COLOR = QColor(150, 80, 200)
+
+
+def fit_text(seg: Segment, lang: str | None, stale: str | None = None) -> str:
+    """The Fit column: ``stale (text)`` when the clip no longer matches its segment, else how
+    the clip was fitted (ok / extended / 1.18× / overflow +300 ms)."""
     tr = seg.translation(lang) if lang else None
     if tr is None or tr.clip is None or tr.clip.fit is None:
         return ""
+    if stale:
+        return f"stale ({stale})"
     fit = tr.clip.fit
     if fit.status is FitStatus.OVERFLOW:
         return f"overflow +{fit.overrun_ms} ms"
@@ -221,6 +229,8 @@ class SegmentTableModel(QAbstractTableModel):
             if col == Col.FIT:
                 tr = seg.translation(self._lang) if self._lang else None
                 if tr and tr.clip and tr.clip.fit:
+                    if self.stale_reason(seg):
+                        return QBrush(STALE_COLOR)
                     return QBrush(_FIT_COLOR[tr.clip.fit.status])
             if col == Col.QC and self.qc_rules(row):
                 return QBrush(QColor(210, 50, 50))
@@ -236,7 +246,14 @@ class SegmentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == Col.QC:
                 return self.qc_tooltip(row)
-            if col in (Col.SOURCE, Col.TRANSLATION):
+            if col in (Col.SOURCE, Col.TRANSLATION, Col.SPEAKER):
+                return self._display(seg, row, col)
+            if col == Col.FIT:
+                why = self.stale_reason(seg)
+                if why:
+                    return self.tr(
+                        "Stale: the {0} changed since this clip was made; re-voice it (Ctrl+R)"
+                    ).format(self.tr(why))
                 return self._display(seg, row, col)
         return None
 
@@ -269,7 +286,7 @@ class SegmentTableModel(QAbstractTableModel):
                 return ""
             return f"{self._cps(text, seg.duration_ms, lang):.1f}"
         if col == Col.FIT:
-            return fit_text(seg, self._lang)
+            return fit_text(seg, self._lang, self.stale_reason(seg))
         if col == Col.QC:
             return ", ".join(self.qc_rules(row))
         if col == Col.STATUS:
@@ -288,6 +305,15 @@ class SegmentTableModel(QAbstractTableModel):
             text, lang = self._text_for_qc(seg)
             return self._cps(text, seg.duration_ms, lang)
         return self._display(seg, row, col)
+
+    def stale_reason(self, seg: Segment) -> str | None:
+        """Why the current language's clip of ``seg`` is stale (text, voice, speed cap, slot)."""
+        if self._lang is None:
+            return None
+        tr = seg.translation(self._lang)
+        if tr is None or tr.clip is None:
+            return None
+        return stale_reason(self.project, seg, self._lang)
 
     @staticmethod
     def _cps(text: str, duration_ms: int, lang: str) -> float:

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -167,8 +167,23 @@ class SpeakersPanel(QWidget):
         self._show_voices()
 
     def _show_voices(self) -> None:
+        # take the rows out and delete their widgets later: this may run inside one of those
+        # widgets' own signals (a voice chosen with Enter), and deleting it there crashes
         while self.voice_form.rowCount():
-            self.voice_form.removeRow(0)
+            taken = self.voice_form.takeRow(0)
+            for item in (taken.labelItem, taken.fieldItem):
+                if item is None:
+                    continue
+                widgets = [item.widget()] if item.widget() is not None else []
+                layout = item.layout()
+                if layout is not None:
+                    for i in range(layout.count()):
+                        sub = layout.itemAt(i)
+                        widgets.append(sub.widget() if sub is not None else None)
+                for w in widgets:
+                    if w is not None:
+                        w.hide()
+                        w.deleteLater()
         self.voice_boxes = {}
         self.preview_buttons = {}
         project = self._project
@@ -178,7 +193,8 @@ class SpeakersPanel(QWidget):
         sp = project.state.speakers[sid]
         for lang in project.meta.target_langs:
             box = QComboBox(self)
-            box.setEditable(True)
+            box.setEditable(True)  # type to search; only known voices are accepted
+            box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
             box.addItem(self.tr("(default: {0})").format(self._default_label(lang)), "")
             for vid, label in self._voices.get(lang, []):
                 box.addItem(label, vid)
@@ -190,6 +206,9 @@ class SpeakersPanel(QWidget):
                     i = box.count() - 1
                 box.setCurrentIndex(i)
             box.activated.connect(lambda _i, lang=lang, box=box: self._voice_chosen(lang, box))
+            line = box.lineEdit()
+            if line is not None:  # Enter on typed text that matches no entry: say so
+                line.returnPressed.connect(lambda lang=lang, box=box: self._voice_chosen(lang, box))
             play = QToolButton(self)
             play.setText("▶")
             play.setToolTip(self.tr("Preview this voice"))
@@ -230,18 +249,47 @@ class SpeakersPanel(QWidget):
         sid = self.current_speaker()
         if project is None or sid is None:
             return
-        data = box.currentData()
         old = project.state.speakers[sid].voices.get(lang)
         old = old or VoiceSpec(engine=self._engine_setting() or "espeak")
-        engine, voice = old.engine, box.currentText().strip()
-        if data is not None:
-            engine, _, voice = str(data).partition(":") if data else (old.engine, "", "")
+        data = self._known_voice(box)
+        if data is None:
+            typed = box.currentText().strip()
+            self.message.emit(
+                self.tr("Unknown voice '{0}' for {1}: choose one from the list.").format(typed, lang)
+            )
+            i = box.findData(_voice_data(old)) if old.voice else 0
+            box.setCurrentIndex(i if i >= 0 else 0)
+            return
+        engine, _, voice = data.partition(":") if data else (old.engine, "", "")
         if (old.engine, old.voice) == (engine, voice):
             return
         from dataclasses import replace
 
         spec = replace(old, engine=engine, voice=voice)
+        # after the combo box's own event handling: the change rebuilds these widgets
+        QTimer.singleShot(0, lambda: self._set_voice(sid, lang, spec))
+
+    def _set_voice(self, sid: str, lang: str, spec: VoiceSpec) -> None:
+        project = self._project
+        if project is None or sid not in project.state.speakers:
+            return
+        if project.state.speakers[sid].voices.get(lang) == spec:
+            return  # Enter and activated both asked for it
         self._apply(lambda: edits.set_voice(project.state, sid, lang, spec))
+
+    @staticmethod
+    def _known_voice(box: QComboBox) -> str | None:
+        """The voice id the box names: its list entry (by label or id, any case), else None."""
+        typed = box.currentText().strip()
+        i = box.currentIndex()
+        if i >= 0 and box.itemText(i) == box.currentText():
+            return str(box.itemData(i) or "")
+        for j in range(box.count()):
+            data = str(box.itemData(j) or "")
+            names = (box.itemText(j), data, data.partition(":")[2])
+            if typed.casefold() in (n.casefold() for n in names if n):
+                return data
+        return None
 
     # -- preview ---------------------------------------------------------------------------------
     def preview(self, lang: str) -> bool:

@@ -13,6 +13,7 @@ from PySide6.QtGui import (
 )
 
 from taura_desktop.core.model import FitStatus, Segment, Status
+from taura_desktop.pipeline.stale import stale_reason
 
 if TYPE_CHECKING:
     from taura_desktop.core.project import Project
@@ -53,7 +54,7 @@ class Track:
 # category codes kept in numpy arrays per track
 _TR_NONE, _TR_DRAFT, _TR_REVIEW, _TR_APPROVED = 0, 1, 2, 3
 _TR_CODE = {Status.DRAFT: _TR_DRAFT, Status.NEEDS_REVIEW: _TR_REVIEW, Status.APPROVED: _TR_APPROVED}
-_V_NONE, _V_OK, _V_EXT, _V_STRETCH, _V_OVER = 0, 1, 2, 3, 4
+_V_NONE, _V_OK, _V_EXT, _V_STRETCH, _V_OVER, _V_STALE = 0, 1, 2, 3, 4, 5
 _V_CODE = {
     FitStatus.OK: _V_OK,
     FitStatus.EXTENDED: _V_EXT,
@@ -72,7 +73,16 @@ V_COLORS = {
     _V_EXT: QColor(30, 140, 160),
     _V_STRETCH: QColor(225, 150, 20),
     _V_OVER: QColor(210, 50, 50),
+    _V_STALE: QColor(150, 80, 200),
 }
+#: (code, legend label) in the order the legend shows them
+V_LEGEND = (
+    (_V_OK, "ok"),
+    (_V_EXT, "extended"),
+    (_V_STRETCH, "sped up"),
+    (_V_OVER, "overflow"),
+    (_V_STALE, "stale"),
+)
 SEL_COLOR = QColor(255, 210, 40)
 PLAYHEAD_COLOR = QColor(230, 40, 40)
 WAVE_COLOR = QColor(90, 160, 220)
@@ -118,7 +128,7 @@ class TimelineCache:
             tr_cat = np.zeros(len(self.segs), dtype=np.int8)
             v_cat = np.zeros(len(self.segs), dtype=np.int8)
             for i, seg in enumerate(self.segs):
-                tr_cat[i], v_cat[i] = segment_codes(seg, lang)
+                tr_cat[i], v_cat[i] = segment_codes(seg, lang, project)
             self.tr_cat[lang] = tr_cat
             self.v_cat[lang] = v_cat
 
@@ -131,14 +141,17 @@ class TimelineCache:
                 continue
             self.segs[i] = seg
             for lang in self.tr_cat:
-                self.tr_cat[lang][i], self.v_cat[lang][i] = segment_codes(seg, lang)
+                self.tr_cat[lang][i], self.v_cat[lang][i] = segment_codes(seg, lang, project)
 
 
-def segment_codes(seg: Segment, lang: str) -> tuple[int, int]:
+def segment_codes(seg: Segment, lang: str, project: Project | None = None) -> tuple[int, int]:
     tr = seg.translations.get(lang)
     if tr is None or not tr.text:
         return _TR_NONE, _V_NONE
     v = _V_NONE
     if tr.clip is not None:
-        v = _V_CODE[tr.clip.fit.status] if tr.clip.fit is not None else _V_OK
+        if project is not None and stale_reason(project, seg, lang):
+            v = _V_STALE
+        else:
+            v = _V_CODE[tr.clip.fit.status] if tr.clip.fit is not None else _V_OK
     return _TR_CODE[tr.status], v

@@ -27,6 +27,7 @@ from taura_desktop.ui.timeline_cache import (
     _TR_NONE,
     _V_NONE,
     _V_OVER,
+    _V_STALE,
     DETAIL_PX,
     HEADER_W,
     MAX_TILES,
@@ -263,6 +264,18 @@ class TimelinePainter(TimelineView):
                 clip_ms = clip.duration_ms if clip else 0
                 color = V_COLORS[code]
                 cw = max(1.0, clip_ms / mspp)
+                if code == _V_STALE:
+                    # hatched: the clip no longer matches its text, voice, cap or slot
+                    rect = QRectF(x0, y + 2, min(cw, w), h - 4)
+                    p.fillRect(rect, QColor(color.red(), color.green(), color.blue(), 60))
+                    p.fillRect(rect, QBrush(color, Qt.BrushStyle.BDiagPattern))
+                    p.setPen(QPen(color, 1))
+                    p.drawRect(rect)
+                    if w > 40:
+                        label = self.tr("stale")
+                        p.drawText(QRectF(x0 + 3, y, w - 4, h), Qt.AlignmentFlag.AlignVCenter, label)
+                    drawn += 1
+                    continue
                 p.fillRect(QRectF(x0, y + 2, min(cw, w) if code != _V_OVER else w, h - 4), color)
                 if clip is not None and clip.fit is not None and clip.fit.overrun_ms > 0:
                     over = clip.fit.overrun_ms / mspp

@@ -112,7 +112,9 @@ class TimelineView(QWidget):
         self.update()
 
     def _on_change(self, change: Change) -> None:
-        if change.kinds & (ChangeKind.ADDED | ChangeKind.REMOVED | ChangeKind.TIMES | ChangeKind.META):
+        if change.kinds & (
+            ChangeKind.ADDED | ChangeKind.REMOVED | ChangeKind.TIMES | ChangeKind.META | ChangeKind.SPEAKERS
+        ):
             self._dirty = True
             if change.kinds & ChangeKind.META:
                 self._layout_tracks()

@@ -16,9 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDockWidget,
@@ -27,9 +30,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableView,
+    QTextEdit,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -40,9 +45,11 @@ from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
 from taura_desktop.pipeline import project_ops
+from taura_desktop.pipeline.segment_dub import SegmentDub
 from taura_desktop.ui.jobs_panel import (
     JobsPanel,
 )
+from taura_desktop.ui.legend import ClipLegend
 from taura_desktop.ui.player import Player
 from taura_desktop.ui.qc_panel import QcPanel
 from taura_desktop.ui.segment_model import (
@@ -111,8 +118,9 @@ class WindowBase(QMainWindow):
         self.table.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
+        # typing on a row opens the editor with the cell's text kept (see eventFilter)
+        self.table.installEventFilter(self)
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -227,7 +235,12 @@ class WindowBase(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, adock)
         self.tm_dock = adock
         self.dub_dir: Path | None = None
+        self.temp_dirs: list[Path] = []  # playback mixes and clips, removed on close
+        self._seg_dir: Path | None = None
+        self.last_segment_dub: SegmentDub | None = None
         self.tmFailed.connect(self.show_message)
+        self.legend = ClipLegend(self)
+        self.statusBar().addPermanentWidget(self.legend)
 
         self._peaks = _PeaksLoader(self)
         self._peaks.done.connect(self._peaks_done)
@@ -246,6 +259,33 @@ class WindowBase(QMainWindow):
         self.timeline.selectionChanged.connect(lambda _ids: self._current_changed())
 
     # -- header / layout ---------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if self._type_into_cell(event):
+                return True
+        return super().eventFilter(watched, event)
+
+    def _type_into_cell(self, event: QKeyEvent) -> bool:
+        """A printable key on a row opens the cell's editor with its text kept, the cursor at
+        the end and the key typed there (a plain item view would replace the whole text)."""
+        text = event.text()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier & ~Qt.KeyboardModifier.KeypadModifier
+        editing = self.table.state() == QAbstractItemView.State.EditingState
+        if not text or not text.isprintable() or mods or editing:
+            return False
+        index = self.table.currentIndex()
+        if not index.isValid() or not (index.flags() & Qt.ItemFlag.ItemIsEditable):
+            return False
+        if not self.table.edit(index, QAbstractItemView.EditTrigger.EditKeyPressed, event):
+            return False
+        editor = self.table.indexWidget(index) or self.table.focusWidget()
+        if isinstance(editor, QLineEdit):
+            editor.deselect()
+            editor.end(False)
+            editor.insert(text)
+        return True
+
     def _setup_header(self) -> None:
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -545,15 +585,29 @@ class WindowBase(QMainWindow):
 
     def undo(self) -> None:
         if self.project is not None and self.project.can_undo:
+            before = QApplication.focusWidget()
             change = self.project.undo()
+            self._keep_focus(before)
             if change is not None:
                 self.show_message(self.tr("Undid: {0}").format(change.description))
 
     def redo(self) -> None:
         if self.project is not None and self.project.can_redo:
+            before = QApplication.focusWidget()
             change = self.project.redo()
+            self._keep_focus(before)
             if change is not None:
                 self.show_message(self.tr("Redid: {0}").format(change.description))
+
+    def _keep_focus(self, before: QWidget | None) -> None:
+        """Rows removed or re-laid out by an undo can pass the focus on to the next widget, often
+        a text box, where J/K/L and other one-key shortcuts would then type letters: give it back
+        to the table unless the user was already in that box."""
+        now = QApplication.focusWidget()
+        if now is before:
+            return
+        if isinstance(now, (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)) or now is None:
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_change(self, change: Change) -> None:
         self._update_actions()

@@ -3,6 +3,7 @@ export, dub mix) and the waveform loader. Menus and shortcuts live in ``main_win
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from taura_desktop.core import edits
 from taura_desktop.core.model import Status
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
+from taura_desktop.pipeline.deliver import VOICED_KINDS
+from taura_desktop.pipeline.segment_dub import render_segment_dub
+from taura_desktop.pipeline.stale import ClipState, clip_state, describe, stale_report
 from taura_desktop.ui.export_dialog import ExportDialog
 from taura_desktop.ui.jobs_panel import (
     StageRequest,
@@ -104,6 +108,8 @@ class WindowOps(WindowBase):
         self.alternatives.set_project(None)
         self.player.set_dub_audio(None)
         self.dub_dir = None
+        self.remove_temp_dirs()
+        self._seg_dir = None
         self.proxy.setSourceModel(None)  # type: ignore[arg-type]
         if self.model is not None:
             self.model.close()
@@ -298,7 +304,10 @@ class WindowOps(WindowBase):
                     engine=str(project.meta.settings.get("mt_engine", "auto")),
                 )
             else:
-                options = stage_options("voice", lang=lang, segment_ids=tuple(ids))
+                engine = project.meta.settings.get("tts_engine")
+                options = stage_options(
+                    "voice", lang=lang, segment_ids=tuple(ids), engine=str(engine) if engine else None
+                )
         except (TauraError, ImportError, TypeError) as exc:
             self.show_message(str(exc))
             return
@@ -330,6 +339,9 @@ class WindowOps(WindowBase):
                 )
                 return
 
+        if getattr(options, "kind", "") in VOICED_KINDS:
+            self.revoice_stale(options.langs or ())
+
         def done(kind: str, summary: dict[str, Any]) -> None:
             if kind == "finished":
                 outs = summary.get("outputs", [])
@@ -342,6 +354,34 @@ class WindowOps(WindowBase):
 
         self.jobs.enqueue(StageRequest("export", options, label or self.tr("Export"), {"on_finished": done}))
         self.jobs_dock.show()
+
+    def revoice_stale(self, langs: tuple[str, ...] | list[str] = ()) -> int:
+        """Queue re-voicing of the stale and missing clips of ``langs`` (default: every target
+        language); returns how many. Exports and dub mixes call this first, so a master never
+        speaks old text."""
+        project = self.project
+        if project is None:
+            return 0
+        engine = project.meta.settings.get("tts_engine")
+        total = 0
+        parts = []
+        for lang in langs or project.meta.target_langs:
+            report = stale_report(project, lang)
+            if not report.to_voice:
+                continue
+            try:
+                opts = stage_options(
+                    "voice", lang=lang, segment_ids=report.to_voice, engine=str(engine) if engine else None
+                )
+            except (TauraError, ImportError, TypeError) as exc:
+                self.show_message(str(exc))
+                continue
+            self.jobs.enqueue(StageRequest("voice", opts, self.tr("Re-voice {0}").format(describe(report))))
+            total += len(report.to_voice)
+            parts.append(describe(report))
+        if total:
+            self.show_message(self.tr("Re-voicing first: {0}").format("; ".join(parts)), 15000)
+        return total
 
     def model_manager(self, focus: str | None = None, parent: QWidget | None = None) -> ModelManagerDialog:
         dialog = ModelManagerDialog(parent or self, focus=focus)
@@ -360,13 +400,16 @@ class WindowOps(WindowBase):
             return True  # already on its way
         import tempfile
 
+        self.revoice_stale((lang,))
         out = Path(tempfile.mkdtemp(prefix=f"taura-dub-{lang}-"))
+        self.temp_dirs.append(out)
         options = stage_options(
             "export", kind="stems", output=str(out), langs=(lang,), mix="duck", loudness="web"
         )
 
         def done(kind: str, summary: dict[str, Any]) -> None:
             if kind != "finished" or self.project is not project:
+                shutil.rmtree(out, ignore_errors=True)
                 if summary.get("error"):
                     self.show_message(self.tr("Dub mix failed: {0}").format(summary["error"]))
                 return
@@ -374,8 +417,10 @@ class WindowOps(WindowBase):
             if not mixes:
                 self.show_message(self.tr("The dub mix produced no audio."))
                 return
-            self.dub_dir = out
+            old, self.dub_dir = self.dub_dir, out
             self.player.set_dub_audio(mixes[0])
+            if old is not None and old != out:
+                shutil.rmtree(old, ignore_errors=True)
             self.show_message(self.tr("Dub mix ready: Shift+P plays the dub."))
 
         self.jobs.enqueue(
@@ -389,17 +434,81 @@ class WindowOps(WindowBase):
         self.jobs_dock.show()
         return True
 
+    def remove_temp_dirs(self) -> None:
+        """Delete the temporary dub mixes (about 100 MB each) made for playback."""
+        for d in self.temp_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+        self.temp_dirs.clear()
+
     def play_segment(self, audio: str) -> None:
+        """P: the segment with its original audio; Shift+P: with its dub as it is now (only this
+        segment is rendered; a stale or missing clip is re-voiced first, then played). Both
+        stop at the segment's end unless Loop is on."""
         sid = self.current_id()
         if sid is None or self.project is None:
             return
-        if audio == "dub" and not self.player.has_dub():
-            if self.render_dub():
-                self.show_message(self.tr("No dub mix yet: rendering it (Play dub again when it is ready)."))
-            audio = "original"
-        self.player.set_audio_mode(audio)
         seg = self.project.state.segments[sid]
-        self.player.play_range(seg.start_ms, seg.end_ms, loop=self.player.loop_button.isChecked())
+        loop = self.player.loop_button.isChecked()
+        if audio == "dub":
+            self.play_segment_dub(sid)
+            return
+        self.player.set_audio_mode(audio)
+        self.player.play_range(seg.start_ms, seg.end_ms, loop=loop)
+
+    def play_segment_dub(self, sid: str) -> bool:
+        project, lang = self.project, self.current_lang()
+        if project is None or lang is None:
+            self.show_message(self.tr("This project has no target language."))
+            return False
+        seg = project.state.segments.get(sid)
+        if seg is None:
+            return False
+        state = clip_state(project, seg, lang)
+        if state is ClipState.NONE:
+            self.show_message(self.tr("This segment has no {0} text to voice.").format(lang))
+            return False
+        if state is not ClipState.CURRENT:
+
+            def then_play(kind: str, _summary: dict[str, Any]) -> None:
+                if kind == "finished" and self.project is project and self.current_id() == sid:
+                    self.play_segment_dub(sid)
+
+            if self.revoice([sid], on_finished=then_play):
+                text = self.tr("Re-voicing this line ({0}); it plays when ready.")
+                self.show_message(text.format(state.value))
+            return False
+        try:
+            dub = render_segment_dub(project, sid, lang, self._segment_dir())
+        except TauraError as exc:
+            self.show_message(str(exc))
+            return False
+        self.last_segment_dub = dub
+        return self.player.play_segment_audio(str(dub.path), dub.start_ms, dub.end_ms)
+
+    def _segment_dir(self) -> Path:
+        if self._seg_dir is None or not self._seg_dir.is_dir():
+            import tempfile
+
+            self._seg_dir = Path(tempfile.mkdtemp(prefix="taura-line-"))
+            self.temp_dirs.append(self._seg_dir)
+        return self._seg_dir
+
+    def revoice(self, ids: list[str], on_finished: Any = None) -> bool:
+        """Queue the voice stage for ``ids`` in the current language (the project's engine)."""
+        project, lang = self.project, self.current_lang()
+        if project is None or lang is None or not ids:
+            return False
+        engine = project.meta.settings.get("tts_engine")
+        try:
+            options = stage_options(
+                "voice", lang=lang, segment_ids=tuple(ids), engine=str(engine) if engine else None
+            )
+        except (TauraError, ImportError, TypeError) as exc:
+            self.show_message(str(exc))
+            return False
+        extra = {"on_finished": on_finished} if on_finished is not None else {}
+        self.jobs.enqueue(StageRequest("voice", options, self.tr("Re-voice ({0})").format(len(ids)), extra))
+        return True
 
     def toggle_loop(self) -> None:
         self.player.loop_button.toggle()

@@ -1,0 +1,205 @@
+"""The review loop: stale clips shown everywhere, one-key playback of one line, keys that edit
+like a subtitle editor, and the Speakers panel voice box that used to crash."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from taura_desktop.core import edits
+from taura_desktop.core.model import VoiceSpec, clip_basis
+from taura_desktop.core.project import Project
+from taura_desktop.ui.main_window import MainWindow
+from taura_desktop.ui.segment_model import Col
+from taura_desktop.ui.settings import Settings
+from taura_desktop.ui.timeline_cache import _V_STALE
+from tests.ui.helpers import make_project, make_test_video
+
+
+def _with_bases(p: Project, lang: str = "es") -> None:
+    """Give the helper's clips the basis the voice stage records (default voice, default caps)."""
+    clips = {}
+    for seg in p.segments():
+        tr = seg.translation(lang)
+        if tr is not None and tr.clip is not None:
+            clips[seg.id] = replace(tr.clip, basis=clip_basis(tr.text, VoiceSpec(), 1.25, 1.5))
+    p.apply(edits.set_clips(p.state, lang, clips), undoable=False)
+
+
+@pytest.fixture
+def window(qtbot: QtBot, settings: Settings, tmp_path: Path) -> MainWindow:
+    p = make_project(tmp_path / "r.taura", 6, langs=("es",))
+    _with_bases(p)
+    p.close()
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.open_project(tmp_path / "r.taura")
+    return w
+
+
+def _fit_text(w: MainWindow, row: int) -> str:
+    return str(w.proxy.index(row, Col.FIT).data())
+
+
+def test_stale_clip_shows_in_fit_column_timeline_and_qc(qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    assert w.project is not None
+    sid = w.proxy.id_at(1)
+    assert not _fit_text(w, 1).startswith("stale")
+    w.qc.refresh_now()
+    qtbot.waitUntil(lambda: "Checking" not in w.qc.summary.text())
+    assert not [i for i in w.qc.issues() if i[1] == "stale_voice"]
+    # the translation changes: the clip is stale in the table, the timeline and QC
+    assert w.proxy.setData(w.proxy.index(1, Col.TRANSLATION), "Hola.")
+    assert _fit_text(w, 1) == "stale (text)"
+    assert "re-voice" in str(w.proxy.index(1, Col.FIT).data(Qt.ItemDataRole.ToolTipRole))
+    cache = w.timeline._ensure_cache()
+    assert int(cache.v_cat["es"][cache.index[sid]]) == _V_STALE
+    w.qc.refresh_now()
+    qtbot.waitUntil(lambda: (sid, "stale_voice") in w.qc.issues())
+    # undo: current again everywhere
+    w.undo()
+    assert not _fit_text(w, 1).startswith("stale")
+    assert int(w.timeline._ensure_cache().v_cat["es"][cache.index[sid]]) != _V_STALE
+    # a retime that takes room from the clip makes it stale for its slot
+    seg = w.project.state.segments[sid]
+    w.project.apply(edits.set_times(w.project.state, sid, seg.start_ms + 400, seg.end_ms))
+    assert _fit_text(w, 1) == "stale (slot)"
+    assert _fit_text(w, 0) == "stale (slot)"  # the previous clip may now use more room
+    assert w.revoice_stale() == 2  # export and dub mix queue this before they run
+    w.jobs.cancel_all()
+
+
+def test_legend_names_every_clip_colour(window: MainWindow) -> None:
+    assert window.legend.labels() == ["ok", "extended", "sped up", "overflow", "stale"]
+    assert window.legend.isVisible() and window.legend.width() > 100
+
+
+def test_typing_on_a_row_opens_the_editor_and_keeps_the_text(qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    assert w.project is not None
+    w.select_segments([w.proxy.id_at(2)])
+    w.table.setFocus()
+    old = str(w.proxy.index(2, Col.TRANSLATION).data(Qt.ItemDataRole.EditRole))
+    qtbot.keyClicks(w.table, "x")
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    assert editor.text() == old + "x"
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # the view commits on its next event loop turn
+    qtbot.waitUntil(lambda: w.table.state() != w.table.State.EditingState)
+    tr = w.project.state.segments[w.proxy.id_at(2)].translation("es")
+    assert tr is not None and tr.text == old + "x"
+
+
+def test_keys_redo_revoice_and_no_focus_in_text_boxes_after_undo(qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    assert w.project is not None
+    assert QKeySequence("Ctrl+Y") in w.a_redo.shortcuts()
+    assert w.a_revoice.shortcut() == QKeySequence("Ctrl+R")
+    ids = [w.proxy.id_at(r) for r in (3, 4)]
+    w.select_segments(ids)
+    w.table.setFocus()
+    w.delete_selected()
+    w.undo()
+    focus = QApplication.focusWidget()
+    assert not isinstance(focus, QLineEdit), focus
+    assert all(s in w.project.state.segments for s in ids)
+    qtbot.keyClick(w, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)  # redo: deleted again
+    assert not any(s in w.project.state.segments for s in ids)
+    assert w.find_edit.text() == "" and w.replace_edit.text() == ""
+
+
+def test_voice_box_enter_does_not_crash_and_accepts_only_known_voices(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Regression: typing a voice name and pressing Enter destroyed the box inside its own
+    signal (segfault)."""
+    w = window
+    assert w.project is not None
+    sp = w.speakers
+    sp._on_voices("es", [("espeak:es", "Spanish (es)"), ("espeak:es+f2", "Spanish, female 2 (es+f2)")])
+    sp.list.setCurrentRow(0)
+    sid = sp.current_speaker()
+    assert sid is not None
+    box = sp.voice_boxes["es"]
+    messages: list[str] = []
+    sp.message.connect(messages.append)
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "klingon")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    qtbot.wait(50)
+    assert messages and "Unknown voice 'klingon'" in messages[-1]
+    assert "es" not in w.project.state.speakers[sid].voices
+    box = sp.voice_boxes["es"]
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "es+f2")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "es" in w.project.state.speakers[sid].voices)  # type: ignore[union-attr]
+    assert w.project.state.speakers[sid].voices["es"].voice == "es+f2"
+    # the rebuilt box shows it, and Enter on it again is harmless
+    qtbot.wait(50)
+    box = sp.voice_boxes["es"]
+    assert box.currentData() == "espeak:es+f2"
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    qtbot.wait(50)
+    assert w.project.state.speakers[sid].voices["es"].voice == "es+f2"
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
+def test_p_stops_at_the_end_and_shift_p_plays_the_current_dub_of_one_segment(
+    qtbot: QtBot, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from taura_desktop.media.audio_io import read_wav
+    from taura_desktop.media.probe import fingerprint
+
+    monkeypatch.setenv("TAURA_MPV_AO", "null")
+    video = make_test_video(tmp_path / "v.mp4", seconds=8.0)
+    p = make_project(tmp_path / "d.taura", 3, langs=("es",), voiced=False, media=fingerprint(video))
+    p.close()
+    w = MainWindow(settings, player_vo="null")
+    qtbot.addWidget(w)
+    assert w.open_project(tmp_path / "d.taura")
+    if not w.player.available:
+        pytest.skip(f"no libmpv: {w.player.unavailable_reason}")
+    assert w.project is not None
+    sid = w.proxy.id_at(0)
+    seg = w.project.state.segments[sid]
+    w.select_segments([sid])
+    # P: the original, stopping at the segment's end
+    w.a_play_seg.trigger()
+    assert w.player.stop_at == seg.end_ms and w.player.audio_mode == "original"
+    qtbot.waitUntil(lambda: w.player.paused and w.player.position_ms >= seg.end_ms - 100, timeout=15000)
+    assert w.player.position_ms < seg.end_ms + 400
+    # Shift+P on a line with no clip yet: re-voices that line only, then plays it
+    with qtbot.waitSignal(w.jobs.stageSummary, timeout=60000) as sig:
+        w.a_play_dub.trigger()
+    assert sig.args[0] == "voice" and sig.args[1] == "finished"
+    qtbot.waitUntil(lambda: w.last_segment_dub is not None, timeout=5000)
+    first = w.last_segment_dub
+    assert first is not None and first.path.is_file()
+    assert w.player.segment_track is not None and w.player.stop_at == first.end_ms
+    others = [s for s in w.project.segments() if s.id != sid]
+    assert all(s.translation("es").clip is None for s in others)  # type: ignore[union-attr]
+    a, _ = read_wav(first.path)
+    # fix the text, re-voice (Ctrl+R), play again: a different clip is heard
+    w.project.apply(edits.set_translation_text(w.project.state, sid, "es", "Una frase nueva y distinta."))
+    with qtbot.waitSignal(w.jobs.stageSummary, timeout=60000) as sig:
+        w.a_revoice.trigger()
+    assert sig.args[1] == "finished"
+    w.a_play_dub.trigger()
+    second = w.last_segment_dub
+    assert second is not None and second.path != first.path and second.clip_key != first.clip_key
+    b, _ = read_wav(second.path)
+    assert len(a) != len(b) or not np.allclose(a, b)
+    w.close()
+    assert not first.path.exists()  # temporary playback audio is removed on close
