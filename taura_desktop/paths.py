@@ -75,3 +75,19 @@ def cache_dir() -> Path:
     path = Path(override) if override else platformdirs.user_cache_path(APP)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: the process umask, read once at start-up (reading it means setting it, so not from threads)
+_UMASK = _read_umask()
+
+
+def share_mode(path: str | os.PathLike[str]) -> None:
+    """Give a file written through a private temporary name (0600) the mode a plainly created
+    file gets: 0666 minus the umask (0644 under the usual 022)."""
+    os.chmod(path, 0o666 & ~_UMASK)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from taura_desktop.errors import MediaError
+from taura_desktop.paths import share_mode
 
 PART_SUFFIX = ".part"
 
@@ -44,6 +45,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             raise MediaError(f"{final}: nothing was written")
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        share_mode(tmp)
         os.replace(tmp, final)
     except BaseException:
         with contextlib.suppress(OSError):

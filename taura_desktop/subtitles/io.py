@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from taura_desktop.errors import SubtitleError
+from taura_desktop.paths import share_mode
 from taura_desktop.subtitles.encoding import decode_text
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -471,6 +472,7 @@ def write_text_atomic(path: Path, content: str) -> None:
             fh.write(content)
             fh.flush()
             os.fsync(fh.fileno())
+        share_mode(tmp_name)  # mkstemp makes it 0600
         os.replace(tmp_name, path)
         tmp_name = ""
     except OSError as exc:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -230,6 +231,29 @@ class ExportDialog(QDialog):
         if path:
             self._output_touched = True
             self.output_edit.setText(path)
+
+    def accept(self) -> None:
+        """Export; an existing file (or a folder with files in it) is replaced only when the
+        user says so."""
+        out = Path(self.output_edit.text().strip()).expanduser()
+        _label, folder, _suffix = kind_info(self.kind())
+        exists = (out.is_dir() and any(out.iterdir())) if folder else out.exists()
+        if exists:
+            what = (
+                self.tr("The folder {0} already has files; exported files of the same name will be replaced.")
+                if folder
+                else self.tr("{0} already exists. Replace it?")
+            ).format(out)
+            answer = QMessageBox.question(
+                self,
+                self.tr("Replace existing export?"),
+                what,
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        super().accept()
 
     # -- result --------------------------------------------------------------------------------
     def options(self) -> object:

@@ -153,3 +153,20 @@ def test_export_stage_refuses_missing_clips(tmp_path: Path, sample: SampleMedia)
         assert not (tmp_path / "o.mp4").exists()
     finally:
         p.close()
+
+
+def test_exported_files_get_normal_permissions(
+    tmp_path: Path, sample: SampleMedia, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Files written through a private temporary name end up 0666 minus the umask (0644), not 0600."""
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    proj = tmp_path / "p.taura"
+    assert _run(capsys, "new", sample.video, "-o", proj, "--source-lang", "en")[0] == 0
+    assert _run(capsys, "import-subs", proj, sample.subtitles, "--lang", "en")[0] == 0
+    out = tmp_path / "out.srt"
+    assert _run(capsys, "export", proj, "--format", "srt", "-o", out)[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask

@@ -104,3 +104,38 @@ def test_export_failure_is_one_line(qtbot: QtBot, window: MainWindow, tmp_path: 
     assert kind == "failed"
     assert "\n" not in summary["error"] and summary["error"]
     assert window.banner.text() == summary["error"]
+
+
+def test_overwriting_an_export_asks_first(
+    qtbot: QtBot, project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
+    d = ExportDialog(project)
+    qtbot.addWidget(d)
+    d.set_kind("mkv")
+    out = tmp_path / "existing.mkv"
+    out.write_bytes(b"an earlier export")
+    d.output_edit.setText(str(out))
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.No]
+
+    def question(_parent: object, _title: str, text: str, *_a: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return answer[0]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    d.accept()
+    assert asked and "existing.mkv already exists" in asked[0]
+    assert d.result() != QDialog.DialogCode.Accepted  # kept open, nothing queued
+    answer[0] = QMessageBox.StandardButton.Yes
+    d.accept()
+    assert d.result() == QDialog.DialogCode.Accepted
+    # a new file is not asked about
+    d2 = ExportDialog(project)
+    qtbot.addWidget(d2)
+    d2.set_kind("mkv")
+    d2.output_edit.setText(str(tmp_path / "new.mkv"))
+    asked.clear()
+    d2.accept()
+    assert not asked and d2.result() == QDialog.DialogCode.Accepted
