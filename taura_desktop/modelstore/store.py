@@ -550,6 +550,26 @@ class ModelStore:
 
     @staticmethod
     def _copy_tree(src: Path, dest: Path) -> None:
+        """Copy a model folder. A symlink inside it is followed only when it points to a
+        regular file inside the folder itself (or, for a Hugging Face cache snapshot
+        ``models--ORG--REPO/snapshots/REV``, inside ``models--ORG--REPO``, where the blobs
+        are); any other link is refused (it could pull /etc/passwd into the store)."""
+        src = src.resolve()
+        allowed = src
+        if src.parent.name == "snapshots" and src.parent.parent.name.startswith("models--"):
+            allowed = src.parent.parent
+        for dirpath, dirnames, filenames in os.walk(src):
+            for n in (*dirnames, *filenames):
+                p = Path(dirpath) / n
+                if p.is_symlink():
+                    target = p.resolve()
+                    if allowed not in target.parents or not target.is_file():
+                        raise BadInputError(
+                            f"{p}: refusing symlink in model folder (points to {os.readlink(p)}, "
+                            "outside the model); copy the real file there instead"
+                        )
+                elif not (p.is_dir() or p.is_file()):
+                    raise BadInputError(f"{p}: refusing special file in model folder")
         try:
             shutil.copytree(
                 src, dest, symlinks=False, ignore=shutil.ignore_patterns(".cache", ".DS_Store")

@@ -130,8 +130,51 @@ def whisper_engine(model_dir: str, device: str) -> object:
     return WhisperEngine(Path(model_dir), device=device)  # type: ignore[arg-type]
 
 
-def resolve_whisper(model: str, models_root: str | None) -> Path:
-    """A model name from the store (``small``, ``whisper-small``) or a folder path."""
+# Best first. English-only models only serve English (they also beat their multilingual
+# sibling there); anything else needs a multilingual model.
+WHISPER_PREFERENCE: tuple[str, ...] = (
+    "large-v3", "large-v3-turbo", "distil-large-v3", "medium", "small", "base", "tiny.en", "tiny",
+)  # fmt: skip
+INSTALL_DEFAULT_WHISPER = "taura models download base"
+
+
+def _english_only(name: str) -> bool:
+    from taura_desktop.modelstore import catalog
+
+    entry = catalog.find(name)
+    if entry is not None and entry.engine == "whisper":
+        return tuple(entry.languages) == ("en",)
+    return name.endswith(".en")
+
+
+def best_whisper(language: str | None, models_root: str | None) -> str:
+    """The best installed Whisper model for ``language`` (None = detect: multilingual only).
+    EngineUnavailableError naming the exact install command when none fits."""
+    store = model_store(models_root)
+    installed = {m.name for m in store.list_installed("whisper")}
+    for name in WHISPER_PREFERENCE:
+        if name in installed and (language == "en" or not _english_only(name)):
+            return name
+    if installed:
+        for name in sorted(installed):  # an imported model the preference list does not know
+            if language == "en" or not _english_only(name):
+                return name
+        raise EngineUnavailableError(
+            f"no multilingual speech recognition model installed in {store.root} for "
+            f"{'language detection' if language is None else repr(language)} (only English-only "
+            f"{', '.join(sorted(installed))}); install one with `{INSTALL_DEFAULT_WHISPER}`"
+        )
+    raise EngineUnavailableError(
+        f"no speech recognition model installed in {store.root}; install one with "
+        f"`{INSTALL_DEFAULT_WHISPER}` (or pass --model FOLDER)"
+    )
+
+
+def resolve_whisper(model: str | None, models_root: str | None, language: str | None = None) -> Path:
+    """A model name from the store (``small``, ``whisper-small``), a folder path, or None
+    (the best installed model for ``language``, see :func:`best_whisper`)."""
+    if model is None:
+        model = best_whisper(language, models_root)
     as_path = Path(model).expanduser()
     if as_path.is_dir():
         return as_path.resolve()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from taura_desktop.core import edits
 from taura_desktop.core.project import Project
-from taura_desktop.errors import UsageError
+from taura_desktop.errors import BadInputError, UsageError
 from taura_desktop.jobs import JobEvent, run_stage
 from taura_desktop.pipeline import project_ops
 from taura_desktop.pipeline.deliver import ExportOptions, write_qc_report
@@ -30,11 +30,12 @@ class LocalizeOptions:
     subs: Path | None = None
     out_dir: Path | None = None
     source_lang: str | None = None
-    asr_model: str = "small"
+    asr_model: str | None = None  # None: the best installed for the source language
     mt_engine: str = "auto"
     tts_engine: str | None = None  # None: the best installed engine for each language
     mix: str = "duck"
     master_format: str = "mp4"
+    glossary: Path | None = None  # a glossary file merged into the project's glossary
 
 
 @dataclass
@@ -65,6 +66,18 @@ class LocalizeResult:
         return "\n".join(lines)
 
 
+def _merge_glossary(project: Project, path: Path) -> None:
+    """Add the entries of a glossary file to the project's (the file wins per term); its
+    terms also prime speech recognition, so names come out spelled right."""
+    from taura_desktop.translation.glossary import Glossary
+
+    if not path.is_file():
+        raise BadInputError(f"{path}: glossary file not found")
+    merged = Glossary([*project.meta.glossary, *Glossary.load(path).entries]).entries
+    if merged != tuple(project.meta.glossary):
+        project.apply(edits.set_glossary(project.state, merged))
+
+
 def localize(opts: LocalizeOptions, on_event: Callable[[JobEvent], None] | None = None) -> LocalizeResult:
     if not opts.targets:
         raise UsageError("localize: give at least one target language (--to xx)")
@@ -78,6 +91,8 @@ def localize(opts: LocalizeOptions, on_event: Callable[[JobEvent], None] | None 
     else:
         project = project_ops.new_project(video, project_path, source_lang=source_lang, targets=opts.targets)
     with project:
+        if opts.glossary is not None:
+            _merge_glossary(project, Path(opts.glossary))
         missing = [x for x in opts.targets if x not in project.meta.target_langs]
         if missing:
             project.apply(edits.add_target_langs(project.state, missing))

@@ -66,6 +66,9 @@ class ImportSummary:
     notes: tuple[str, ...] = ()
 
 
+SOURCE_ORIGIN = "source_origin"  # project setting: "asr:<model>" or "subtitles:<file name>"
+
+
 def import_subtitles(
     project: Project,
     path: Path,
@@ -131,6 +134,9 @@ def import_subtitles(
     if lang and project.meta.source_lang != lang:
         project.apply(edits.set_meta(project.state, "Set source language", source_lang=lang))
     project.apply(edits.replace_all_segments(project.state, segs, "Import subtitles"))
+    project.apply(
+        edits.set_setting(project.state, SOURCE_ORIGIN, f"subtitles:{Path(path).name}"), undoable=False
+    )
     return _summary(imp, len(segs))
 
 
@@ -247,6 +253,7 @@ def info(project: Project) -> dict[str, Any]:
             "height": media.height,
         },
         "speakers": [{"id": s.id, "name": s.name} for s in project.state.speakers.values()],
+        "source_origin": project.meta.settings.get(SOURCE_ORIGIN),
         "qc": qc,
     }
 

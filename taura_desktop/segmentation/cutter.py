@@ -21,7 +21,9 @@ The best end wins (the later one on ties). Then each cue is broken into balanced
   past ``max_duration_ms`` when speech allows, and never later than the next cue's in-time
   minus the minimum gap (so a cue may end slightly before its last word when words touch);
 * a gap to the next cue of at most ``chain_gap_frames`` is closed to ``min_gap_frames``
-  (chaining), unless that would exceed the maximum duration.
+  (chaining), unless that would exceed the maximum duration;
+* no cue ends after ``end_limit_ms`` (the media end, or the start of what follows these
+  words minus the minimum gap): cues never overlap and never pass the media end.
 
 Where the speech is too fast or too long for a rule, the cue keeps its words and is flagged
 with the QC rule names (``cps``, ``min_duration``, ``max_duration``, ``line_length``,
@@ -79,8 +81,12 @@ def cut_words(
     lang: str = "en",
     *,
     hard_breaks: Sequence[int] = (),
+    end_limit_ms: int | None = None,
 ) -> list[CutCue]:
     """Cut timed ``words`` into cues. Every word lands in exactly one cue, in order.
+
+    ``end_limit_ms``: no cue ends later (the media's end, or where the next cue starts
+    minus the minimum gap); extensions toward the minimum duration stop there.
 
     ``hard_breaks`` are indices of words that must start a new cue (segment or speaker
     boundaries); one is ignored only where the two cues could not be separated by the minimum
@@ -247,6 +253,15 @@ def cut_words(
         out_end[c] = max(end, s + 1)
     if out_end[m - 1] <= out_start[m - 1]:
         out_end[m - 1] = out_start[m - 1] + 1
+    if end_limit_ms is not None:
+        for c in range(m - 1, -1, -1):
+            if out_end[c] <= end_limit_ms:
+                break
+            # words past the limit (should not happen with real media) keep a 1 ms cue
+            out_start[c] = min(out_start[c], max(end_limit_ms - 1, 0))
+            if c > 0:
+                out_start[c] = max(out_start[c], out_end[c - 1] + 1)
+            out_end[c] = max(end_limit_ms, out_start[c] + 1)
 
     reports = check_cues(
         [QcInput("", out_start[c], out_end[c], out_text[c]) for c in range(m)], profile, lang

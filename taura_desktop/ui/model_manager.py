@@ -7,6 +7,7 @@ forbids commercial use (XTTS-v2, some Piper voices) are marked in the license co
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,9 @@ class ModelManagerDialog(QDialog):
         self.remove_button.clicked.connect(lambda: self.remove_selected(confirm=True))
         self.verify_button = QPushButton(self.tr("Verify"), self)
         self.verify_button.clicked.connect(self.verify_selected)
+        self._cancel = threading.Event()
+        self.cancel_button = QPushButton(self.tr("Cancel download"), self)
+        self.cancel_button.clicked.connect(self.cancel_download)
         self.close_button = QPushButton(self.tr("Close"), self)
         self.close_button.clicked.connect(self.accept)
         self.progress = QProgressBar(self)
@@ -153,7 +157,7 @@ class ModelManagerDialog(QDialog):
         self.status.setObjectName("modelStatus")
         buttons = QHBoxLayout()
         for b in (self.download_button, self.import_dir_button, self.import_file_button,
-                  self.remove_button, self.verify_button):
+                  self.remove_button, self.verify_button, self.cancel_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
@@ -259,6 +263,7 @@ class ModelManagerDialog(QDialog):
         installed = row is not None and row.installed is not None
         self.remove_button.setEnabled(installed and not busy)
         self.verify_button.setEnabled(installed and not busy)
+        self.cancel_button.setEnabled(busy and not self._cancel.is_set())
         self.import_dir_button.setEnabled(not busy)
         self.import_file_button.setEnabled(not busy)
 
@@ -288,13 +293,20 @@ class ModelManagerDialog(QDialog):
         if not entry.commercial_use:
             self.status.setText(catalog.license_notice(entry.name))
         store = self.store
+        cancel = self._cancel = threading.Event()
 
         def work(report: Report) -> Any:
             from taura_desktop.modelstore.download import download
 
-            return download(entry, store, progress=report)
+            return download(entry, store, progress=report, cancel=cancel)
 
         return self._run(self.tr("Downloading {0}…").format(entry.name), work)
+
+    def cancel_download(self) -> None:
+        """Stop a running download (it resumes from the wheels/files it already has)."""
+        self._cancel.set()
+        self.status.setText(self.tr("Cancelling…"))
+        self._update_buttons()
 
     def import_path(self, path: str | Path) -> bool:
         store = self.store

@@ -181,3 +181,102 @@ def test_safe_extract_valid_archive(tmp_path: Path) -> None:
 def test_safe_extract_missing_archive(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match=r"x\.zip: archive not found"):
         safe_extract(tmp_path / "x.zip", tmp_path / "out")
+
+
+# --------------------------------------------------------------------------- size limits
+def _bomb_zip(path: Path, size: int) -> Path:
+    """An argos-looking package whose model.bin is ``size`` zero bytes (deflates ~1000:1)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in FILES.items():
+            if not name.endswith("model/model.bin"):
+                zf.writestr(name, data)
+        top = next(iter(FILES)).split("/")[0]
+        with zf.open(f"{top}/model/model.bin", "w", force_zip64=True) as out:
+            block = b"\0" * (1024 * 1024)
+            for _ in range(size // len(block)):
+                out.write(block)
+    return path
+
+
+def test_zip_bomb_refused(populated: ModelStore, tmp_path: Path) -> None:
+    z = _bomb_zip(tmp_path / "in" / "bomb.zip", 210 * 1024 * 1024)
+    assert z.stat().st_size < 1024 * 1024
+    _refused(populated, z, r"unpacks .* bytes into .* \(ratio \d+:1; a zip bomb")
+
+
+def test_tar_bomb_refused(populated: ModelStore, tmp_path: Path) -> None:
+    big = tarfile.TarInfo(f"{next(iter(FILES)).split('/')[0]}/model/huge.bin")
+    big.size = 150 * 1024 * 1024
+    t = tmp_path / "in" / "bomb.tar.xz"
+    t.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(t, "w:xz") as tf:
+        for name, data in FILES.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+        tf.addfile(big, io.BytesIO(b"\0" * big.size))
+    _refused(populated, t, r"a zip bomb, not model weights")
+
+
+def test_archive_over_the_size_limit_refused(
+    populated: ModelStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TAURA_MAX_MODEL_BYTES", "500")
+    z = make_zip(tmp_path / "in" / "t.zip", FILES)
+    _refused(populated, z, r"unpacks to \d[\d,]* bytes, over the 500 byte limit")
+
+
+def test_member_lying_about_its_size_stops(tmp_path: Path) -> None:
+    z = make_zip(tmp_path / "t.zip", {"a.bin": b"x" * 5000})
+    data = bytearray(z.read_bytes())
+    # patch the declared uncompressed size (central directory + local header) down to 10
+    import struct
+
+    cd = data.rfind(b"PK\x01\x02")
+    struct.pack_into("<I", data, cd + 24, 10)
+    struct.pack_into("<I", data, 22, 10)
+    z.write_bytes(bytes(data))
+    with pytest.raises(BadInputError) as err:
+        safe_extract(z, tmp_path / "out")
+    assert "\n" not in str(err.value) and str(z) in str(err.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_normal_archive_still_imports_under_python_3_11_2(
+    store: ModelStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python 3.11.0-3.11.3 have no tarfile.data_filter / FilterError: still extracts."""
+    monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    monkeypatch.delattr(tarfile, "FilterError", raising=False)
+    t = make_tar(tmp_path / "in" / "pkg.tar.gz", FILES)
+    model = store.import_path(t)
+    assert model.name == "translate-en_es"
+    bad = add_tar_member(
+        tmp_path / "in" / "bad.tar.gz", _tarinfo("x/link", tarfile.SYMTYPE, "/etc/passwd"), FILES
+    )
+    with pytest.raises(BadInputError, match="symlink in archive"):
+        store.import_path(bad)
+
+
+# --------------------------------------------------------------------------- folder imports
+def test_folder_symlink_to_outside_file_refused(populated: ModelStore, tmp_path: Path) -> None:
+    src = make_whisper_dir(tmp_path / "faster-whisper-small")
+    (src / "passwd").symlink_to("/etc/passwd")
+    before = snapshot(populated.root)
+    with pytest.raises(BadInputError, match=r"passwd: refusing symlink in model folder") as err:
+        populated.import_path(src)
+    assert "\n" not in str(err.value)
+    assert snapshot(populated.root) == before
+
+
+def test_folder_symlinked_subfolder_refused(populated: ModelStore, tmp_path: Path) -> None:
+    src = make_whisper_dir(tmp_path / "faster-whisper-small")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("private")
+    (src / "extra").symlink_to(outside, target_is_directory=True)
+    before = snapshot(populated.root)
+    with pytest.raises(BadInputError, match="refusing symlink in model folder"):
+        populated.import_path(src)
+    assert snapshot(populated.root) == before

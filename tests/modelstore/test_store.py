@@ -43,8 +43,9 @@ def test_import_with_explicit_engine_and_name(store: ModelStore, tmp_path: Path)
 
 
 def test_import_hf_cache_snapshot_uses_repo_name(store: ModelStore, tmp_path: Path) -> None:
-    snap = tmp_path / "hub" / "models--Systran--faster-whisper-base" / "snapshots" / "abc123"
-    blobs = make_whisper_dir(tmp_path / "blobs")
+    repo = tmp_path / "hub" / "models--Systran--faster-whisper-base"
+    snap = repo / "snapshots" / "abc123"
+    blobs = make_whisper_dir(repo / "blobs")
     snap.mkdir(parents=True)
     for f in blobs.iterdir():  # the HF cache links snapshot files to blobs
         (snap / f.name).symlink_to(f)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from taura_desktop.core.model import Word
 from taura_desktop.segmentation import (
     NETFLIX,
@@ -177,3 +179,15 @@ def test_break_lines_reusable() -> None:
     assert out == "I think that we should go\nto the market before the rain starts"
     long = break_lines(" ".join(["word"] * 40), NETFLIX)
     assert len(long.split("\n")) == 5  # does not fit two lines: fewest lines, QC flags it
+
+
+def test_end_limit_stops_the_minimum_duration_extension() -> None:
+    words = [Word(100, 300, "Hi.")]
+    free = cut_words(words)
+    assert free[0].end_ms > 600  # extended toward the minimum duration
+    limited = cut_words(words, end_limit_ms=500)
+    assert [(c.start_ms, c.end_ms) for c in limited] == [(100, 500)]
+    many = [Word(i * 400, i * 400 + 300, f"word{i}.") for i in range(6)]
+    cues = cut_words(many, end_limit_ms=2150)
+    assert all(c.end_ms <= 2150 for c in cues)
+    assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(cues))
