@@ -85,3 +85,44 @@ def test_real_window_plays_seeks_and_shows_segments(xvfb_display: str, tmp_path:
     assert r["saved"] and out.stat().st_size > 10_000
     if os.environ.get("TAURA_UPDATE_SCREENSHOT") == "1":
         shutil.copyfile(out, ROOT / "resources" / "screenshot.png")
+
+
+@pytest.mark.xvfb
+@pytest.mark.slow
+def test_real_window_review_loop_with_keys(xvfb_display: str, tmp_path: Path) -> None:
+    """Approve in 2 keys; fix + re-voice + hear in 4 keys plus the typing; the dub clip changes
+    and Shift+P plays that new clip (only this segment rendered)."""
+    from taura_desktop.ui.player import load_mpv
+
+    if load_mpv()[0] is None:
+        pytest.skip("libmpv is not installed")
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    out = ARTIFACTS / "editor_review_loop.png"
+    env = dict(
+        os.environ,
+        DISPLAY=xvfb_display,
+        QT_QPA_PLATFORM="xcb",
+        LC_NUMERIC="C",
+        TAURA_MPV_AO="null",
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.ui.xvfb_loop", str(tmp_path), str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stdout[-2000:] + proc.stderr[-3000:]
+    r = json.loads(lines[-1][len("RESULT ") :])
+    assert r["opened"] and r["mpv"] and r["voiced"] == 3
+    assert r["approved"] and r["moved_to"] and r["keys"]["approve"] <= 3
+    assert r["editor"] == "QLineEdit" and r["text"] == "Una frase corregida, algo mas larga que antes."
+    assert r["stale_after_edit"] == "stale (text)"
+    assert r["clip_changed"] and r["dub_clip_is_new"]
+    assert r["segment_track"] is not None and r["aid"] == r["segment_track"]
+    assert r["keys"]["fix"] <= 6
+    assert r["temp_removed"] and r["saved"]

@@ -1,0 +1,124 @@
+"""The review loop in the real window on an X display, driven by key events only.
+
+Usage: python -m tests.ui.xvfb_loop WORKDIR OUT.png   (prints one JSON line with the findings)
+Run in a subprocess by tests/ui/test_xvfb.py. A 3-segment project on a real video is voiced
+with espeak in the worker; then, with keys: approve a segment (Alt+Down, Ctrl+Return), and fix
+the next one: F2, type, Return, Ctrl+R (re-voice), Shift+P (hear this line's dub).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    work, out = Path(sys.argv[1]), Path(sys.argv[2])
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    from PySide6.QtCore import QCoreApplication, QSettings, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from taura_desktop.core.model import Status
+    from taura_desktop.media.probe import fingerprint
+    from taura_desktop.ui.app import apply_theme, create_app
+    from tests.ui.helpers import make_project, make_test_video
+
+    video = make_test_video(work / "v.mp4", seconds=8.0, size="640x360")
+    project_path = work / "loop.taura"
+    make_project(project_path, 3, langs=("es",), voiced=False, media=fingerprint(video)).close()
+
+    app = create_app([sys.argv[0]])
+    QCoreApplication.setOrganizationName("taura-xvfb-loop")
+    apply_theme(app, "light")
+    from taura_desktop.ui.jobs_panel import StageRequest, stage_options
+    from taura_desktop.ui.main_window import MainWindow
+    from taura_desktop.ui.settings import Settings
+
+    settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
+    w = MainWindow(settings, player_vo="x11")
+    w.resize(1280, 800)
+    w.move(0, 0)
+    w.show()
+
+    def pump(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+
+    def wait_jobs(limit: float = 90.0) -> None:
+        end = time.monotonic() + limit
+        pump(0.1)
+        while w.jobs.busy and time.monotonic() < end:
+            pump(0.05)
+
+    keys: dict[str, int] = {"approve": 0, "fix": 0}
+
+    def key(widget: object, k: Qt.Key, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+            count: str = "fix") -> None:
+        QTest.keyClick(widget, k, mods)  # type: ignore[call-overload]
+        keys[count] += 1
+        pump(0.05)
+
+    result: dict[str, object] = {}
+    result["opened"] = w.open_project(project_path)
+    result["mpv"] = w.player.available
+    pump(0.5)
+    w.jobs.enqueue(StageRequest("voice", stage_options("voice", lang="es", engine="espeak"), "Voice es"))
+    wait_jobs()
+    p = w.project
+    assert p is not None
+    ids = [s.id for s in p.segments()]
+    result["voiced"] = sum(1 for s in p.segments() if s.translation("es").clip is not None)  # type: ignore[union-attr]
+    w.activateWindow()
+    w.table.setFocus()
+    pump(0.2)
+
+    # approve the first segment: select it, approve (and go to the next)
+    key(w.table, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier, "approve")
+    key(w.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier, "approve")
+    result["approved"] = p.state.segments[ids[0]].translation("es").status is Status.APPROVED  # type: ignore[union-attr]
+    result["moved_to"] = w.current_id() == ids[1]
+
+    # fix the second: edit, type, commit, re-voice, hear it
+    before = p.state.segments[ids[1]].translation("es").clip  # type: ignore[union-attr]
+    key(w.table, Qt.Key.Key_F2)
+    editor = QApplication.focusWidget()
+    result["editor"] = type(editor).__name__
+    QTest.keyClicks(editor, "Una frase corregida, algo mas larga que antes.")  # ASCII: QTest types no other
+    key(editor, Qt.Key.Key_Return)
+    pump(0.2)
+    result["text"] = p.state.segments[ids[1]].translation("es").text  # type: ignore[union-attr]
+    result["stale_after_edit"] = w.proxy.index(1, 8).data()
+    key(w.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    wait_jobs()
+    after = p.state.segments[ids[1]].translation("es").clip  # type: ignore[union-attr]
+    result["clip_changed"] = before is not None and after is not None and before.key != after.key
+    t0 = time.monotonic()
+    key(w.table, Qt.Key.Key_P, Qt.KeyboardModifier.ShiftModifier)
+    result["play_latency_s"] = round(time.monotonic() - t0, 3)
+    dub = w.last_segment_dub
+    result["dub_clip_is_new"] = dub is not None and after is not None and dub.clip_key == after.key
+    result["segment_track"] = w.player.segment_track
+    result["aid"] = int(w.player.mpv.aid) if w.player.mpv is not None and w.player.mpv.aid else None
+    pump(1.0)
+    result["keys"] = keys
+    result["status_message"] = w.statusBar().currentMessage()
+    screen = QApplication.primaryScreen()
+    geo = w.frameGeometry()
+    shot = screen.grabWindow(0, geo.x(), geo.y(), geo.width(), geo.height())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result["saved"] = shot.save(str(out), "PNG")
+    w.close()
+    pump(0.3)
+    result["temp_removed"] = dub is not None and not dub.path.exists()
+    print("RESULT " + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
