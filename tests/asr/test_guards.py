@@ -94,6 +94,14 @@ def test_repeated_words_inside_a_segment_collapse() -> None:
     assert out.end_ms == out.words[-1].end_ms
 
 
+def test_repeated_zero_length_words_keep_a_positive_duration() -> None:
+    # seen with a random-weight model: a run of words all stamped at the segment's start
+    words = tuple(Word(9500, 9500, " nky") for _ in range(6))
+    out = collapse_repeated_words(seg(9500, 9800, "nky nky nky nky nky nky", words), 3)
+    assert out.text == "nky" and FLAG_REPETITION in out.flags
+    assert out.start_ms < out.end_ms == 9800
+
+
 def test_repeated_words_without_word_times_collapse_on_text() -> None:
     out = collapse_repeated_words(seg(0, 1000, "ha ha ha ha ha ha"), 3)
     assert out.text == "ha" and FLAG_REPETITION in out.flags

@@ -151,8 +151,10 @@ def collapse_repeated_words(seg: AsrSegment, threshold: int) -> AsrSegment:
         if len(keep) == len(keys):
             return seg
         words = tuple(seg.words[i] for i in keep)
+        # the kept words may carry collapsed (zero-length) timings: never end at or before the start
+        end_ms = words[-1].end_ms if words[-1].end_ms > seg.start_ms else seg.end_ms
         return _add_flag(
-            dataclasses.replace(seg, words=words, text=_text_of(words), end_ms=words[-1].end_ms),
+            dataclasses.replace(seg, words=words, text=_text_of(words), end_ms=end_ms),
             FLAG_REPETITION,
         )
     tokens = seg.text.split()
