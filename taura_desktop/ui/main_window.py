@@ -102,6 +102,13 @@ class MainWindow(WindowOps):
         self.a_prev = self._act(s, self.tr("&Previous segment"), lambda: self.step_segment(-1), "Alt+Up")
         self.a_edit_tr = self._act(s, self.tr("Edit &translation"), self.edit_translation, "F2")
         self.a_edit_src = self._act(s, self.tr("Edit &source"), self.edit_source, "Shift+F2")
+        self.a_edit_pane = self._act(
+            s,
+            self.tr("Edit in the segment &pane"),
+            self.edit_in_pane,
+            "Ctrl+Shift+E",
+            self.tr("Multi-line editing with line counts, CPS and QC as you type (Shift+Enter: new line)"),
+        )
         self.a_approve = self._act(s, self.tr("&Approve and go to next"), self.approve, "Ctrl+Return")
         self.a_review = self._act(s, self.tr("&Mark for review"), self.mark_review, "Ctrl+Shift+Return")
         s.addSeparator()
@@ -155,6 +162,7 @@ class MainWindow(WindowOps):
         v.addAction(self.jobs_dock.toggleViewAction())
         v.addAction(self.qc_dock.toggleViewAction())
         v.addAction(self.tm_dock.toggleViewAction())
+        v.addAction(self.pane_dock.toggleViewAction())
 
         self.project_actions = [
             self.a_save_as,
@@ -166,6 +174,7 @@ class MainWindow(WindowOps):
             self.a_prev,
             self.a_edit_tr,
             self.a_edit_src,
+            self.a_edit_pane,
             self.a_approve,
             self.a_review,
             self.a_split,

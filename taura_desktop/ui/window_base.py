@@ -60,6 +60,7 @@ from taura_desktop.ui.segment_model import (
     find_next,
     replace_all,
 )
+from taura_desktop.ui.segment_pane import SegmentPane
 from taura_desktop.ui.settings import Pref, Settings
 from taura_desktop.ui.speakers_panel import SpeakersPanel
 from taura_desktop.ui.timeline import Timeline
@@ -238,6 +239,13 @@ class WindowBase(QMainWindow):
         self.temp_dirs: list[Path] = []  # playback mixes and clips, removed on close
         self._seg_dir: Path | None = None
         self.last_segment_dub: SegmentDub | None = None
+        self.pane = SegmentPane(self)
+        self.pane.message.connect(self.show_message)
+        pdock = QDockWidget(self.tr("Current segment"), self)
+        pdock.setObjectName("segmentDock")
+        pdock.setWidget(self.pane)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, pdock)
+        self.pane_dock = pdock
         self.tmFailed.connect(self.show_message)
         self.legend = ClipLegend(self)
         self.statusBar().addPermanentWidget(self.legend)
@@ -378,6 +386,7 @@ class WindowBase(QMainWindow):
             self.model.set_lang(self.lang_box.currentData())
             self.qc.set_lang(self.current_lang())
             self.alternatives.set_lang(self.current_lang())
+            self.pane.set_lang(self.current_lang())
             self._filters_changed()
             self._update_overlay(self.player.position_ms, force=True)
 
@@ -510,6 +519,7 @@ class WindowBase(QMainWindow):
 
     def _current_changed(self) -> None:
         self.alternatives.set_segment(self.current_id())
+        self.pane.set_segment(self.current_id())
 
     def _table_selection(self, *_args: object) -> None:
         self._current_changed()

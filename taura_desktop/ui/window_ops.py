@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -80,6 +80,8 @@ class WindowOps(WindowBase):
         self.qc.set_project(project)
         self.alternatives.set_lang(self.current_lang())
         self.alternatives.set_project(project)
+        self.pane.set_lang(self.current_lang())
+        self.pane.set_project(project)
         self._fill_speaker_filter()
         media = project.meta.media
         if media is not None and Path(media.path).is_file():
@@ -106,6 +108,7 @@ class WindowOps(WindowBase):
         self.speakers.set_project(None)
         self.qc.set_project(None)
         self.alternatives.set_project(None)
+        self.pane.set_project(None)
         self.player.set_dub_audio(None)
         self.dub_dir = None
         self.remove_temp_dirs()
@@ -236,6 +239,15 @@ class WindowOps(WindowBase):
             return
         self._edit_column(Col.TRANSLATION)
 
+    def edit_in_pane(self) -> None:
+        """Put the cursor at the end of the translation box of the current-segment pane."""
+        if self.current_id() is None:
+            self.step_segment(1)
+        self.pane_dock.show()
+        box = self.pane.translation if self.current_lang() else self.pane.source
+        box.setFocus()
+        box.moveCursor(QTextCursor.MoveOperation.End)
+
     def edit_source(self) -> None:
         self._edit_column(Col.SOURCE)
 
@@ -251,6 +263,7 @@ class WindowOps(WindowBase):
     def approve(self) -> None:
         """Approve the selection and remember it in the translation memory (written off the
         GUI thread), then go to the next segment."""
+        self.pane.commit()  # text typed in the segment pane is part of what is approved
         current = self.current_id()
         ids = self.selected_ids() or ([current] if current else [])
         lang = self.current_lang()

@@ -203,3 +203,41 @@ def test_p_stops_at_the_end_and_shift_p_plays_the_current_dub_of_one_segment(
     assert len(a) != len(b) or not np.allclose(a, b)
     w.close()
     assert not first.path.exists()  # temporary playback audio is removed on close
+
+
+def test_segment_pane_multiline_counts_cps_qc_and_commit(qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    assert w.project is not None
+    sid = w.proxy.id_at(0)
+    w.select_segments([sid])
+    pane = w.pane
+    assert pane.segment_id == sid
+    tr = w.project.state.segments[sid].translation("es")
+    assert tr is not None and pane.translation.toPlainText() == tr.text
+    w.edit_in_pane()
+    box = pane.translation
+    assert QApplication.focusWidget() is box
+    box.selectAll()
+    qtbot.keyClicks(box, "Hola a todos")
+    qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)  # a line break
+    qtbot.keyClicks(box, "y bienvenidos")
+    assert pane.line_counts() == [12, 13]
+    assert "12 · 13" in pane.translation_info.text() and "CPS" in pane.translation_info.text()
+    assert pane.verdict.text().startswith("QC:")
+    assert w.project.state.segments[sid].translation("es").text == tr.text  # type: ignore[union-attr]
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # Enter applies it (one undo step)
+    assert w.project.state.segments[sid].translation("es").text == "Hola a todos\ny bienvenidos"  # type: ignore[union-attr]
+    # a long line: the verdict names the rule as you type
+    qtbot.keyClicks(box, " " + "muy " * 20)
+    assert "Line too long" in pane.verdict.text()
+    qtbot.keyClick(box, Qt.Key.Key_Escape)  # back to the stored text
+    assert box.toPlainText() == "Hola a todos\ny bienvenidos"
+    # typed text is applied before approving (Ctrl+Return), and the pane follows to the next one
+    qtbot.keyClicks(box, "!")
+    w.approve()
+    seg = w.project.state.segments[sid]
+    assert seg.translation("es").text == "Hola a todos\ny bienvenidos!"  # type: ignore[union-attr]
+    assert seg.translation("es").status.value == "approved"  # type: ignore[union-attr]
+    assert pane.segment_id == w.proxy.id_at(1)
+    w.undo()
+    w.undo()
