@@ -13,7 +13,7 @@ from taura_desktop.pipeline import project_ops
 
 SUB_FORMATS = ("srt", "vtt", "ass", "ttml")
 MASTER_FORMATS = ("mp4", "mkv")
-OTHER_FORMATS = ("stems", "otio", "burn")
+OTHER_FORMATS = ("stems", "otio", "burn", "json")
 
 
 def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
@@ -133,6 +133,12 @@ def cmd_info(args: Any) -> int:
 
 
 def cmd_export(args: Any) -> int:
+    if args.format == "json":  # reading is enough
+        from taura_desktop.pipeline.segments_json import write_segments_json
+
+        with Project.open(args.project, read_only=True) as p:
+            print(f"wrote {write_segments_json(p, args.lang, args.output)}")
+        return 0
     if args.format in SUB_FORMATS:  # reading is enough: works while another process writes
         with Project.open(args.project, read_only=True) as p:
             out = project_ops.export_subtitles(p, args.lang, args.output, args.format)

@@ -26,6 +26,15 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     p.add_argument("--offline", action="store_true", help="never touch the network")
     p.set_defaults(func=cmd_transcribe)
 
+    p = sub.add_parser("diarize", help="who speaks when: assign segments to speakers (speaker model)")
+    p.add_argument("project", type=Path)
+    p.add_argument(
+        "--speakers", type=int, default=None, metavar="N", help="number of speakers (default: estimate)"
+    )
+    p.add_argument("--restart", action="store_true", help="recompute even if diarization is complete")
+    p.add_argument("--offline", action="store_true", help="never touch the network")
+    p.set_defaults(func=cmd_diarize)
+
     p = sub.add_parser("translate", help="translate segments into target languages")
     p.add_argument("project", type=Path)
     p.add_argument("--to", type=lang_list, required=True, help="target languages, e.g. es or es,fr")
@@ -133,6 +142,26 @@ def _transcribe_line(s: dict[str, Any], total: int) -> str:
         f"transcribed {s.get('segments', 0)} speech segments into {total} cues "
         f"(language {s.get('language')} p={s.get('language_probability', 0):.2f}, {s.get('device')})"
     )
+
+
+def cmd_diarize(args: Any) -> int:
+    from taura_desktop.pipeline.diarize import DiarizeOptions
+
+    _offline(args)
+    opts = DiarizeOptions(speakers=args.speakers, restart=args.restart)
+    with Project.open(args.project) as p, StageProgress() as bar:
+        s = run_stage(p, "diarize", opts, on_event=bar.on_event)
+        names = sorted({p.state.speakers[x.speaker_id].name for x in p.segments()
+                        if x.speaker_id in p.state.speakers})
+    if s.get("skipped"):
+        print(f"diarization already complete ({s.get('speakers', 0)} speakers); --restart to redo")
+    else:
+        print(
+            f"found {s.get('speakers', 0)} speakers in {s.get('speech_ms', 0) / 1000:.1f} s of speech; "
+            f"{s.get('segments', 0)} segments assigned, {s.get('splits', 0)} split at a speaker change"
+            + (f" ({', '.join(names)})" if names else "")
+        )
+    return 0
 
 
 def cmd_translate(args: Any) -> int:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from taura_desktop.pipeline import deliver, transcribe, translate, voice
+from taura_desktop.pipeline import deliver, diarize, transcribe, translate, voice
 
 STAGES: dict[str, Callable[[], Any]] = {
     "transcribe": transcribe.TranscribeStage,
+    "diarize": diarize.DiarizeStage,
     "translate": translate.TranslateStage,
     "voice": voice.VoiceStage,
     "export": deliver.ExportStage,
@@ -20,6 +21,7 @@ STAGES: dict[str, Callable[[], Any]] = {
 
 WORK: dict[str, Callable[..., dict[str, Any]]] = {
     "transcribe": transcribe.work,
+    "diarize": diarize.work,
     "translate": translate.work,
     "voice": voice.work,
     "export": deliver.work,
