@@ -74,15 +74,18 @@ def make_conversation(
     short_every: int = 3,
     gap_ms: tuple[int, int] = (150, 700),
     lead_ms: int = 500,
+    order: Sequence[int] | None = None,
 ) -> Conversation:
     """``turns`` turns cycling through ``voices`` (in a shuffled order with repeats), some
     short ("Yes."), every ``overlap_every``-th starting ``overlap_ms`` before the previous
-    one ends."""
+    one ends. ``order`` fixes who speaks each turn instead."""
     rng = random.Random(seed)
     clips: list[tuple[np.ndarray, int, str]] = []
     speaker = 0
     for i in range(turns):
-        if i and rng.random() < 0.8:
+        if order is not None:
+            speaker = order[i % len(order)]
+        elif i and rng.random() < 0.8:
             speaker = (speaker + rng.randrange(1, len(voices))) % len(voices) if len(voices) > 1 else 0
         text = SHORT[i % len(SHORT)] if short_every and i % short_every == short_every - 1 else LINES[
             rng.randrange(len(LINES))

@@ -198,10 +198,6 @@ class DiarizeStage:
         if summary.get("skipped"):
             state = dict(project.meta.settings.get(STATE_KEY) or {})  # type: ignore[call-overload]
             return {**summary, "speakers": len(state.get("speakers", {}))}
-        if self._opts.range_ms is None:
-            state = dict(project.meta.settings.get(STATE_KEY) or {})  # type: ignore[call-overload]
-            state.update(complete=True, requested=self._opts.speakers)
-            project.apply(edits.set_setting(project.state, STATE_KEY, state), undoable=False)
         return {**summary, **self.summary}
 
 
@@ -272,9 +268,10 @@ def word_runs(seg: Segment, turns: list[tuple[int, int, int]]) -> list[tuple[int
 
 
 def _match_existing(
-    cent: np.ndarray, known: dict[str, list[float]], speakers: dict[str, Speaker]
+    cent: np.ndarray, known: dict[str, list[float]], speakers: dict[str, Speaker], *, many: bool = False
 ) -> dict[int, str]:
-    """Greedy best-first matching of new clusters to speakers with stored centroids."""
+    """Greedy best-first matching of new clusters to speakers with stored centroids; with
+    ``many`` (a re-run on a selection) several clusters may join one known speaker."""
     pairs: list[tuple[float, int, str]] = []
     for sid, vec in known.items():
         if sid not in speakers or len(vec) != cent.shape[1]:
@@ -284,7 +281,7 @@ def _match_existing(
         pairs += [(float(s), c, sid) for c, s in enumerate(sims)]
     out: dict[int, str] = {}
     for sim, c, sid in sorted(pairs, reverse=True):
-        if sim >= MATCH_SIMILARITY and c not in out and sid not in out.values():
+        if sim >= MATCH_SIMILARITY and c not in out and (many or sid not in out.values()):
             out[c] = sid
     return out
 
@@ -313,7 +310,8 @@ def assign(
     state = dict(project.meta.settings.get(STATE_KEY) or {})  # type: ignore[call-overload]
     known: dict[str, list[float]] = dict(state.get("centroids") or {})
     k = len(result.centroids)
-    mapping = _match_existing(result.centroids, known, dict(project.state.speakers)) if k else {}
+    speakers = dict(project.state.speakers)
+    mapping = _match_existing(result.centroids, known, speakers, many=opts.range_ms is not None) if k else {}
     used = {c for _, _, c in turns_l}
     existing = list(project.state.speakers)
     new_ids: list[str] = []
@@ -368,7 +366,10 @@ def assign(
     state["centroids"] = {**known, **centroids}
     state["speakers"] = {sid: project.state.speakers[sid].name for sid in state["centroids"]
                          if sid in project.state.speakers}
-    project.apply(replace(edits.set_setting(project.state, STATE_KEY, state), merge_key=merge_key))
+    if opts.range_ms is None:  # part of the same undo step: undoing it makes the stage due again
+        state.update(complete=True, requested=opts.speakers)
+    edit = edits.set_setting(project.state, STATE_KEY, state)
+    project.apply(replace(edit, description="Diarize", merge_key=merge_key))
     return {
         "speakers": len(set(mapping.values())),
         "new_speakers": len(new_ids),
@@ -443,9 +444,9 @@ def diarize_audio(
             on_chunk(np.asarray([(a + offset_ms, b + offset_ms) for a, b in batch], np.int64), emb)
         if progress is not None:
             progress(min(i + CHUNK, len(todo)), len(todo))
-    emb_all = np.asarray([have[w] for w in wins], np.float32).reshape(len(wins), -1)
     if not wins:
         return DiarizeResult((), np.zeros((0, 256), np.float32), sum(b - a for a, b in regions), 0)
+    emb_all = np.asarray([have[w] for w in wins], np.float32)
     labels = cluster(emb_all, speakers)
     cent = centroids(emb_all, labels)
     turns = timeline([Window(a, b) for a, b in wins], emb_all, cent, regions)

@@ -16,7 +16,8 @@ import numpy as np
 from taura_desktop.engines.speaker.base import Window
 
 MERGE_SIMILARITY = 0.88  # clusters whose centroids are this similar are one voice
-SMALL_N = 6  # fewer windows than this: no spectrum to read, plain agglomerative clustering
+WINDOW_SIMILARITY = 0.7  # single windows of one voice are at least this similar (on average)
+SMALL_N = 12  # fewer windows than this: no spectrum to read, plain agglomerative clustering
 FRAME_MS = 50
 
 
@@ -77,7 +78,7 @@ def cluster(
         if n_speakers is not None:
             labels = fcluster(tree, t=min(n_speakers, n), criterion="maxclust") - 1
         else:
-            labels = fcluster(tree, t=1.0 - merge_similarity, criterion="distance") - 1
+            labels = fcluster(tree, t=1.0 - WINDOW_SIMILARITY, criterion="distance") - 1
     else:
         labels = spectral(x, n_speakers, max_speakers)
     labels = _compact(labels)

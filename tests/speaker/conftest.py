@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def ge2e_dir() -> Path:
+    from tests.realmodels import require_model
+
+    return require_model("speaker-ge2e")
+
+
+@pytest.fixture(scope="session")
+def encoder(ge2e_dir: Path) -> Any:
+    from taura_desktop.engines.speaker import open_encoder
+
+    return open_encoder(str(ge2e_dir))
