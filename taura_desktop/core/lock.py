@@ -98,14 +98,10 @@ class ProjectLock:
                 os.close(fd)
                 continue
             record = json.dumps({"pid": os.getpid(), "command": _label(), "since": time.time()})
-            try:
+            # naming the holder is a courtesy (a full disk may refuse it); the flock is the lock
+            with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, record.encode("utf-8") + b"\n", 0)
-            except OSError as exc:
-                os.close(fd)
-                if exc.errno == errno.ENOSPC:
-                    raise ProjectError(f"{lock_path}: disk full") from None
-                raise ProjectError(f"{lock_path}: cannot write ({exc.strerror})") from None
             return cls(lock_path, fd)
 
     @property

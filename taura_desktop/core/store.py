@@ -100,6 +100,15 @@ def _newer_check(path: Path, version: int) -> None:
         )
 
 
+def _no_space(path: Path) -> bool:
+    """SQLite reports some writes that failed for want of space as I/O errors."""
+    try:
+        st = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 1024 * 1024
+
+
 def _on_read_only_fs(path: Path) -> bool:
     try:
         return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
@@ -126,7 +135,7 @@ def _raise_write_error(path: Path, exc: BaseException) -> NoReturn:
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             raise ReadOnlyProjectError(f"{path}: read-only ({exc.strerror}); nothing was saved") from None
         raise ProjectError(f"{path}: cannot save ({exc.strerror or exc})") from None
-    if code == sqlite3.SQLITE_FULL or "disk is full" in text:
+    if code == sqlite3.SQLITE_FULL or "disk is full" in text or ("I/O error" in text and _no_space(path)):
         raise ProjectError(f"{path}: disk full, nothing was saved") from None
     if code == sqlite3.SQLITE_READONLY or "readonly" in text:
         raise ReadOnlyProjectError(f"{path}: read-only ({text}); nothing was saved") from None
@@ -184,7 +193,7 @@ class ProjectStore:
             _remove_db_files(tmp)
             db = sqlite3.connect(tmp, isolation_level=None)
             try:
-                with _saving(tmp):
+                with _saving(path):
                     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     MIGRATIONS[0](db)
                     for version in range(1, SCHEMA_VERSION):
@@ -196,7 +205,7 @@ class ProjectStore:
                     )
             finally:
                 db.close()
-            with _saving(tmp):
+            with _saving(path):
                 with open(tmp, "rb+") as fh:
                     os.fsync(fh.fileno())
                 _remove_db_files(path, keep_main=True)
