@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from taura_desktop.core import serde
+from taura_desktop.core.clipkeys import clip_audio_keys
 from taura_desktop.core.edits import Change, Edit, EditError, describe_change
 from taura_desktop.core.model import MediaRef, ProjectMeta, Segment, Speaker, Status
 from taura_desktop.core.store import ProjectStore
+from taura_desktop.errors import TauraError
 
 log = logging.getLogger(__name__)
 
@@ -176,9 +178,35 @@ class Project:
 
     def close(self) -> None:
         try:
+            if not self.read_only:
+                try:
+                    self.collect_clips(keep_history=False)  # undo ends with the session
+                except TauraError as exc:  # housekeeping: never lose the close over it
+                    log.warning("unused voice clips not removed: %s", exc)
             self.store.end_session()
         finally:
             self.store.close()
+
+    def collect_clips(self, *, keep_history: bool = True) -> int:
+        """Remove stored voice clips nothing can play any more: not a current segment, nor
+        (``keep_history``) one that undo or redo can bring back in this session. Returns how
+        many went."""
+        if self.read_only:
+            return 0
+        used: set[str] = set()
+        segments: list[Segment] = list(self.state.segments.values())
+        for edit in (*self._undo, *self._redo) if keep_history else ():
+            for old, new in edit.segments:
+                segments.extend(s for s in (old, new) if s is not None)
+        for seg in segments:
+            for tr in seg.translations.values():
+                if tr.clip is not None:
+                    used.update(clip_audio_keys(tr.clip))
+        unused = sorted(self.store.clip_keys() - used)
+        if unused:
+            self.store.delete_clips(unused)
+            self.store.reclaim_space()
+        return len(unused)
 
     def __enter__(self) -> Project:
         return self

@@ -194,6 +194,7 @@ class ProjectStore:
             db = sqlite3.connect(tmp, isolation_level=None)
             try:
                 with _saving(path):
+                    db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # space of removed clips goes back
                     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     MIGRATIONS[0](db)
                     for version in range(1, SCHEMA_VERSION):
@@ -321,6 +322,7 @@ class ProjectStore:
                 version += 1
                 self._db.execute(f"PRAGMA user_version = {version}")
         if shrink:
+            self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")
             self._db.execute("VACUUM")
 
     def _writable(self) -> None:
@@ -457,6 +459,18 @@ class ProjectStore:
         self._writable()
         with _saving(self.path), self._db:
             self._db.executemany("DELETE FROM clips WHERE key = ?", ((k,) for k in keys))
+
+    def reclaim_space(self) -> None:
+        """Give the pages of deleted rows back to the file system (the file shrinks at the next
+        checkpoint). A project made before incremental vacuuming is converted once."""
+        self._writable()
+        with _saving(self.path):
+            if self._db.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+                self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+                self._db.execute("VACUUM")
+            else:
+                # executescript steps it to the end (execute would free one page per call)
+                self._db.executescript("PRAGMA incremental_vacuum;")
 
     # -- derived-data cache ----------------------------------------------------------------------
     def put_cache(self, key: str, data: bytes) -> None:

@@ -23,7 +23,8 @@ import numpy as np
 
 from taura_desktop.audio.loudness import DEFAULT_TARGET_LUFS, normalize
 from taura_desktop.core import clipcodec
-from taura_desktop.core.model import FitResult, FitStatus, VoiceClip, VoiceSpec
+from taura_desktop.core.clipkeys import fitted_key, needs_fitted_audio
+from taura_desktop.core.model import VoiceClip, VoiceSpec
 from taura_desktop.dub.fit import FitCaps, apply_fit, fit_with_caps
 from taura_desktop.dub.trim import trim_silence
 from taura_desktop.engines.tts.base import SynthRequest, TtsEngine
@@ -68,18 +69,6 @@ def clip_key(text: str, voice: VoiceSpec, engine_version: str, speed: float, lan
         "processing": CLIP_PROCESSING,
     }
     blob = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
-
-
-def needs_fitted_audio(fit: FitResult) -> bool:
-    return fit.speed != 1.0 or fit.status == FitStatus.OVERFLOW or fit.placed_ms != fit.natural_ms
-
-
-def fitted_key(key: str, fit: FitResult) -> str:
-    """Key of the fitted audio of clip ``key``; equals ``key`` when no processing is needed."""
-    if not needs_fitted_audio(fit):
-        return key
-    blob = f"{key}|{fit.speed:.6f}|{fit.placed_ms}|{fit.status.value}"
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from taura_desktop.core import clipcodec
+from taura_desktop.core import clipcodec, edits
+from taura_desktop.core.model import Segment, VoiceClip
 from taura_desktop.core.project import Project
 from taura_desktop.core.store import SCHEMA_VERSION
 from taura_desktop.errors import ProjectError
@@ -29,6 +30,16 @@ def _project(tmp_path: Path) -> Path:
     return path
 
 
+def _use(p: Project, keys: list[str]) -> None:
+    """Give each clip a segment: clips nothing uses are removed when a project closes."""
+    p.apply(edits.add_segments(
+        p.state, [Segment(f"seg-{k}", i * 5000, i * 5000 + 4000, k) for i, k in enumerate(keys)]
+    ))
+    p.apply(edits.apply_engine_translations(p.state, "es", {f"seg-{k}": k for k in keys}, engine="t"))
+    for k in keys:
+        p.apply(edits.set_clip(p.state, f"seg-{k}", "es", VoiceClip(k, 22050, 1000, "espeak")))
+
+
 def test_clips_round_trip_bit_exact_and_compressed(tmp_path: Path) -> None:
     path = _project(tmp_path)
     x = _speechlike(3 * 22050, 1)
@@ -38,6 +49,7 @@ def test_clips_round_trip_bit_exact_and_compressed(tmp_path: Path) -> None:
         assert p.store.clip_frames("a") == (22050, len(x))
         assert p.store.clip_frames("b") == (16000, 1000)
         assert p.store.clip_frames("absent") is None
+        _use(p, ["a", "b"])
     with Project.open(path) as p:
         got = p.store.get_clip("a")
         assert got is not None
@@ -70,6 +82,7 @@ def test_schema_1_project_migrates_on_open(tmp_path: Path) -> None:
     with Project.open(path) as p:
         for k, x in clips.items():
             p.store.put_clip(k, 22050, x)
+        _use(p, list(clips))
     _downgrade_to_schema_1(path)
     before = path.stat().st_size
     db = sqlite3.connect(path)
@@ -91,6 +104,7 @@ def test_damaged_clip_is_a_one_line_project_error(tmp_path: Path) -> None:
     path = _project(tmp_path)
     with Project.open(path) as p:
         p.store.put_clip("a", 22050, _speechlike(22050, 2))
+        _use(p, ["a"])
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("UPDATE clips SET data = ? WHERE key = 'a'", (b"fLaC" + b"\x00" * 40,))
     db.execute(
