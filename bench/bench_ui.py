@@ -183,7 +183,7 @@ def bench_model_scroll() -> dict[str, float]:
 
 def bench_latency(n: int = 300) -> dict[str, float]:
     """Event-loop lateness (10 ms timer) while real stages run through the editor's jobs panel:
-    translate (apertium en->es) then voice (espeak-ng) on ``n`` segments."""
+    translate (apertium en->es), voice (espeak-ng), then export (subtitles) on ``n`` segments."""
     import shutil
 
     from PySide6.QtCore import QSettings
@@ -210,6 +210,8 @@ def bench_latency(n: int = 300) -> dict[str, float]:
             "translate", stage_options("translate", langs=("es",), engine="apertium", force=True))))
     if shutil.which("espeak-ng"):
         requests.append(("voice", StageRequest("voice", stage_options("voice", lang="es", engine="espeak"))))
+    requests.append(("export", StageRequest(
+        "export", stage_options("export", kind="subtitles", output=str(work / "subs")))))
     for name, req in requests:
         rep = run_with_latency(w.jobs, [req])
         for k, v in rep.summary().items():
