@@ -1,247 +1,193 @@
-"""Speech-recognition job overhead: WhisperEngine vs the time spent inside the model.
+"""Speech recognition: `taura transcribe` against a bare faster-whisper run, and long media.
 
-    python bench/bench_asr.py [--minutes 10] [--model PATH] [--repeat 2]
+    python bench/bench_asr.py [--model FOLDER] [--repeat 1] [--long-minutes 0]
 
-Builds the tiny random-weight Whisper (tests/tiny/whisper.py) unless --model points to a real
-model folder, generates N minutes of espeak-ng speech with pauses, then measures:
-  * engine total: WhisperEngine.transcribe + iterating every segment (VAD, guards, progress);
-  * inside the model: CTranslate2 calls (encode/generate/detect_language/align) + mel features;
-  * bare faster-whisper: WhisperModel.transcribe(vad_filter=True, same settings) iterated.
-Overhead % = engine time outside the model / engine total (target < 5 %), and engine vs bare.
-With CUDA present: batched vs sequential ratio. Prints figures; asserts nothing.
+Overhead: the demo narration (150 s of espeak-ng speech over a music bed) transcribed by
+  * `taura transcribe PROJECT --model FOLDER` (a fresh process: CLI start, worker start,
+    model load, decoding, VAD, cutting into cues, writing the project), and
+  * a bare faster-whisper script in a fresh process on the same model folder, the same audio
+    file and the same options (int8 on CPU, beam 5, word timestamps, Silero VAD with Taura's
+    parameters, language en, no previous-text conditioning): process start + model load +
+    decode + transcribe, iterating every segment.
+Runs alternate (bare, taura, bare, taura, ...); the best of each is compared (ratio; the
+target is <= 1.10).
+
+Long media (--long-minutes N): N minutes of speech (the narration looped, AAC in .m4a) through
+`taura new` + `taura transcribe`; peak RSS of the whole process tree (CLI + worker, sampled
+every 0.2 s from /proc) and wall time are reported, with the rate per audio hour.
+
+Model: --model, else the shared test store's `base` (./setup.sh test installs it), else the
+user's store. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import numpy as np
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from taura_desktop.device import cuda_available
-from taura_desktop.engines.asr import AsrOptions, WhisperEngine
-from taura_desktop.engines.asr import whisper as whisper_mod
-
-SR = 16000
-SENTENCES = (
-    "The committee will publish its final report on the river project next spring.",
-    "Please remember to bring your passport and a printed copy of the ticket.",
-    "Most of the old town was rebuilt after the great fire of eighteen twelve.",
-    "She tuned the violin twice before the concert finally began.",
+BARE = r"""
+import sys
+from faster_whisper import WhisperModel
+model = WhisperModel(sys.argv[1], device="cpu", compute_type="int8", local_files_only=True)
+segments, info = model.transcribe(
+    sys.argv[2], language="en", beam_size=5, best_of=5, patience=1.0,
+    temperature=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0], compression_ratio_threshold=2.4,
+    log_prob_threshold=-1.0, no_speech_threshold=0.6, condition_on_previous_text=False,
+    word_timestamps=True, vad_filter=True,
+    vad_parameters=dict(threshold=0.5, min_silence_duration_ms=1000, speech_pad_ms=400,
+                        min_speech_duration_ms=0, max_speech_duration_s=30.0),
 )
+n = sum(1 for _ in segments)
+print(n)
+"""
 
 
-class Timer:
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.calls = 0
+def find_model(explicit: Path | None) -> Path:
+    if explicit is not None:
+        return explicit
+    from tests.realmodels import test_models_root
 
-    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - t0
-                self.calls += 1
+    shared = test_models_root() / "whisper" / "base"
+    if (shared / ".complete").is_file():
+        return shared
+    from taura_desktop.modelstore.store import ModelStore
 
-        return timed
+    return ModelStore().path("whisper", "base")  # exit with the install command if absent
 
 
-class TimedCt2:
-    """Proxy over ctranslate2.models.Whisper that times the compute calls."""
-
-    METHODS = ("encode", "generate", "detect_language", "align")
-
-    def __init__(self, inner: Any, timer: Timer) -> None:
-        self._inner = inner
-        self._timer = timer
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._inner, name)
-        return self._timer.wrap(attr) if name in self.METHODS else attr
-
-
-class TimedFeatures:
-    def __init__(self, inner: Any, timer: Timer) -> None:
-        self._inner = inner
-        self._timer = timer
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._timer.wrap(self._inner)(*args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-
-def make_audio(minutes: float, work: Path) -> np.ndarray:
-    from faster_whisper import decode_audio
-
-    clips = []
-    for i, text in enumerate(SENTENCES):
-        wav = work / f"s{i}.wav"
-        subprocess.run(["espeak-ng", "-v", "en", "-w", str(wav), text], check=True, capture_output=True)
-        clips.append(np.asarray(decode_audio(str(wav), sampling_rate=SR), dtype=np.float32))
-    rng = np.random.default_rng(0)
-    parts: list[np.ndarray] = []
+def _tree_rss_kb(root_pid: int) -> int:
+    """Sum of VmRSS of ``root_pid`` and all its descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status", encoding="ascii", errors="replace") as fh:
+                ppid, kb = -1, 0
+                for line in fh:
+                    if line.startswith("PPid:"):
+                        ppid = int(line.split()[1])
+                    elif line.startswith("VmRSS:"):
+                        kb = int(line.split()[1])
+        except (OSError, ValueError):
+            continue
+        parents[int(entry)] = ppid
+        rss[int(entry)] = kb
     total = 0
-    target = int(minutes * 60 * SR)
-    i = 0
-    while total < target:
-        clip = clips[i % len(clips)]
-        pause = np.zeros(int(rng.uniform(0.3, 2.5) * SR), dtype=np.float32)
-        parts += [clip, pause]
-        total += clip.size + pause.size
-        i += 1
-    return np.concatenate(parts)[:target]
+    for pid in rss:
+        p = pid
+        while p > 1 and p != root_pid:
+            p = parents.get(p, -1)
+        if p == root_pid:
+            total += rss[pid]
+    return total
 
 
-def run_engine(engine: WhisperEngine, audio: np.ndarray, opts: AsrOptions) -> dict[str, float]:
-    model_t, feat_t, vad_t = Timer(), Timer(), Timer()
-    fw = engine._model
-    real_ct2, real_feats = fw.model, fw.feature_extractor
-    real_vad = whisper_mod.speech_regions
-    fw.model = TimedCt2(real_ct2, model_t)
-    fw.feature_extractor = TimedFeatures(real_feats, feat_t)
-    whisper_mod.speech_regions = vad_t.wrap(real_vad)
-    try:
-        t0 = time.perf_counter()
-        _info, it = engine.transcribe(audio, opts, progress=lambda d, t: None, cancel=lambda: False)
-        n = sum(1 for _ in it)
-        total = time.perf_counter() - t0
-    finally:
-        fw.model, fw.feature_extractor = real_ct2, real_feats
-        whisper_mod.speech_regions = real_vad
-    return {
-        "total": total,
-        "model": model_t.seconds,
-        "features": feat_t.seconds,
-        "vad": vad_t.seconds,
-        "segments": float(n),
-        "ct2_calls": float(model_t.calls),
-    }
+def timed_run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """(wall seconds, peak tree RSS in MB, stderr tail) of ``cmd``; raises on failure."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    peak = [0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.2):
+            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    stop.set()
+    th.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
+    return wall, peak[0] // 1024, (out + err).strip().splitlines()[-1] if (out + err).strip() else ""
 
 
-def run_bare(engine: WhisperEngine, audio: np.ndarray, opts: AsrOptions) -> dict[str, float]:
-    """faster-whisper's own VAD + transcribe loop with the same settings, timed the same way."""
-    from faster_whisper.vad import VadOptions
+def taura(*args: str) -> list[str]:
+    return [sys.executable, "-m", "taura_desktop.cli.main", *args]
 
-    model_t, feat_t = Timer(), Timer()
-    fw = engine._model
-    real_ct2, real_feats = fw.model, fw.feature_extractor
-    fw.model = TimedCt2(real_ct2, model_t)
-    fw.feature_extractor = TimedFeatures(real_feats, feat_t)
-    vad = VadOptions(
-        threshold=opts.vad_threshold,
-        min_silence_duration_ms=opts.vad_min_silence_ms,
-        speech_pad_ms=opts.vad_speech_pad_ms,
-        max_speech_duration_s=30.0,
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONWARNINGS"] = "ignore"
+    return env
+
+
+def overhead(model: Path, work: Path, repeat: int) -> None:
+    from taura_desktop.sample import make_sample
+
+    sample = make_sample(work / "sample")
+    audio = sample.video
+    bare_script = work / "bare.py"
+    bare_script.write_text(BARE, encoding="utf-8")
+    env = _env()
+    bare_t: list[float] = []
+    taura_t: list[float] = []
+    for i in range(repeat):
+        bare_t.append(timed_run([sys.executable, str(bare_script), str(model), str(audio)], env)[0])
+        proj = work / f"run{i}.taura"
+        timed_run(taura("new", str(audio), "-o", str(proj), "--source-lang", "en"), env)
+        wall, rss, line = timed_run(taura("transcribe", str(proj), "--model", str(model), "--offline"), env)
+        taura_t.append(wall)
+        print(f"  run {i + 1}: bare {bare_t[-1]:.1f} s, taura {wall:.1f} s ({rss} MB peak) — {line}")
+    b, t = min(bare_t), min(taura_t)
+    print(
+        f"overhead: {audio.name} ({model.name}): bare faster-whisper {b:.1f} s, "
+        f"taura transcribe {t:.1f} s -> ratio {t / b:.3f} (target <= 1.10)"
     )
-    try:
-        t0 = time.perf_counter()
-        segments, _info = fw.transcribe(
-            audio,
-            beam_size=opts.beam_size,
-            temperature=list(opts.temperature),
-            word_timestamps=True,
-            condition_on_previous_text=False,
-            vad_filter=True,
-            vad_parameters=vad,
-        )
-        n = sum(1 for _ in segments)
-        total = time.perf_counter() - t0
-    finally:
-        fw.model, fw.feature_extractor = real_ct2, real_feats
-    return {"total": total, "model": model_t.seconds, "features": feat_t.seconds, "segments": float(n)}
+
+
+def long_media(model: Path, work: Path, minutes: float) -> None:
+    from taura_desktop.sample import make_sample
+
+    sample = make_sample(work / "long-sample")
+    media = work / f"speech-{minutes:g}min.m4a"
+    t0 = time.perf_counter()
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-stream_loop", "-1", "-i", str(sample.video), "-vn",
+         "-t", str(minutes * 60), "-ac", "1", "-ar", "16000", "-c:a", "aac", "-b:a", "48k",
+         str(media)],
+        check=True,
+    )  # fmt: skip
+    print(f"long media: generated {minutes:g} min in {time.perf_counter() - t0:.0f} s ({media.name})")
+    env = _env()
+    proj = work / "long.taura"
+    timed_run(taura("new", str(media), "-o", str(proj), "--source-lang", "en"), env)
+    wall, rss, line = timed_run(taura("transcribe", str(proj), "--model", str(model), "--offline"), env)
+    hours = minutes / 60
+    print(
+        f"long media: {minutes:g} min with {model.name}: {wall:.0f} s wall "
+        f"({wall / hours / 60:.1f} min per audio hour), peak RSS {rss} MB (target < 1500 MB) — {line}"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--minutes", type=float, default=10.0)
-    ap.add_argument("--model", type=Path, default=None, help="real model folder (default: tiny model)")
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--model", type=Path, default=None, help="Whisper model folder (default: base)")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--long-minutes", type=float, default=0.0, help="also run N minutes of speech")
+    ap.add_argument("--skip-overhead", action="store_true")
     args = ap.parse_args()
-
+    model = find_model(args.model)
     with tempfile.TemporaryDirectory(prefix="bench-asr-") as tmp:
         work = Path(tmp)
-        if args.model is None:
-            from tests.tiny.whisper import build_tiny_whisper
-
-            model_dir = build_tiny_whisper(work / "tiny-whisper")
-            opts = AsrOptions(beam_size=1, temperature=(0.0,), batched=False)
-            label = "tiny random-weight model (beam 1, temperature 0)"
-        else:
-            model_dir = args.model
-            opts = AsrOptions(batched=False)
-            label = str(model_dir)
-        t0 = time.perf_counter()
-        audio = make_audio(args.minutes, work)
-        print(
-            f"audio: {audio.size / SR / 60:.1f} min of espeak-ng speech with pauses "
-            f"(generated in {time.perf_counter() - t0:.1f} s)"
-        )
-        t0 = time.perf_counter()
-        engine = WhisperEngine(model_dir, device="cpu")
-        print(
-            f"model: {label}; load {time.perf_counter() - t0:.2f} s on {engine.device}/{engine.compute_type}"
-        )
-
-        ours: list[dict[str, float]] = []
-        bare: list[dict[str, float]] = []
-        for _ in range(args.repeat):  # interleaved, best of N (the machine is shared)
-            ours.append(run_engine(engine, audio, opts))
-            bare.append(run_bare(engine, audio, opts))
-        best = min(ours, key=lambda r: r["total"])
-        inside = best["model"] + best["features"]
-        outside = best["total"] - inside
-        print(
-            f"engine total           {best['total']:8.2f} s  ({int(best['segments'])} segments, "
-            f"{int(best['ct2_calls'])} CTranslate2 calls)"
-        )
-        print(f"  inside CTranslate2   {best['model']:8.2f} s")
-        print(f"  mel features         {best['features']:8.2f} s")
-        print(f"  Silero VAD           {best['vad']:8.2f} s")
-        print(f"  everything else      {outside - best['vad']:8.2f} s  (faster-whisper python + our guards)")
-        print(
-            f"overhead outside the model call (VAD + python): {100 * outside / best['total']:.1f} % "
-            f"of total (target < 5 %)"
-        )
-        print(f"overhead excluding VAD: {100 * (outside - best['vad']) / best['total']:.1f} %")
-        b = min(bare, key=lambda r: r["total"])
-        b_outside = b["total"] - b["model"] - b["features"]
-        print(
-            f"bare faster-whisper loop {b['total']:8.2f} s ({int(b['segments'])} segments; "
-            f"outside the model {b_outside:.2f} s = {100 * b_outside / b['total']:.1f} %, VAD included)"
-        )
-        print(
-            f"engine time outside the model vs bare: {outside:.2f} s vs {b_outside:.2f} s "
-            f"({outside - b_outside:+.2f} s); totals differ also because random weights decode differently"
-        )
-        print(f"real-time factor (engine): {best['total'] / (audio.size / SR):.4f}")
-
-        if cuda_available():
-            gpu = WhisperEngine(model_dir, device="cuda")
-            if gpu.device != "cuda":
-                print(f"CUDA present but unusable: {gpu.warnings}")
-                return
-            timings = {}
-            for batched in (False, True):
-                o = AsrOptions(beam_size=opts.beam_size, temperature=opts.temperature, batched=batched)
-                timings[batched] = min(run_engine(gpu, audio, o)["total"] for _ in range(args.repeat))
-            print(
-                f"GPU sequential {timings[False]:.2f} s, batched {timings[True]:.2f} s -> "
-                f"batched speed-up x{timings[False] / timings[True]:.2f}"
-            )
-        else:
-            print("GPU: no CUDA device here - batched vs sequential comparison skipped")
+        if not args.skip_overhead:
+            overhead(model, work, args.repeat)
+        if args.long_minutes > 0:
+            long_media(model, work, args.long_minutes)
 
 
 if __name__ == "__main__":

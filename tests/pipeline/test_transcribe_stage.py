@@ -57,3 +57,34 @@ def test_transcribe_missing_media_is_a_clean_error(
         video.unlink()
         with pytest.raises(MediaError, match="not found"):
             run_stage(p, "transcribe", TranscribeOptions(model=str(tiny_model)), worker=worker)
+
+
+def test_audio_is_decoded_in_windows_cut_in_pauses(
+    sample: SampleMedia, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long media is never held decoded at once: windows of at most WINDOW_MS + CUT_SEARCH_MS,
+    consecutive, together exactly the decoded audio, each cut at a quiet moment."""
+    import numpy as np
+
+    from taura_desktop.media.decode import decode_audio
+    from taura_desktop.pipeline import transcribe
+
+    monkeypatch.setattr(transcribe, "WINDOW_MS", 8_000)
+    monkeypatch.setattr(transcribe, "CUT_SEARCH_MS", 3_000)
+    whole = decode_audio(sample.video, 16000)
+    parts = list(transcribe.windows(str(sample.video), 0, None))
+    assert len(parts) >= 4
+    offset = 0
+    for start_ms, audio in parts:
+        assert start_ms == offset * 1000 // 16000
+        assert audio.shape[0] <= (8_000 + 3_000) * 16
+        offset += audio.shape[0]
+    joined = np.concatenate([a for _, a in parts])
+    assert joined.shape == whole.shape and np.allclose(joined, whole, atol=1e-4)
+    rms = float(np.sqrt(np.mean(whole**2)))
+    for _, audio in parts[:-1]:  # each cut falls in a pause of the narration
+        edge = audio[-1600:]
+        assert float(np.sqrt(np.mean(edge**2))) < 0.5 * rms
+    resumed = list(transcribe.windows(str(sample.video), 10_000, 30_000))
+    assert sum(a.shape[0] for _, a in resumed) == 20_000 * 16
+    assert resumed[0][0] == 10_000
