@@ -145,7 +145,9 @@ class MainWindow(WindowOps):
             self.tr("Mix the current language's dub (in a worker) so Play dub can use it"),
         )
         p.addSeparator()
-        self._act(p, self.tr("Shuttle back (J)"), lambda: self.player.shuttle("j"), "J")
+        self._act(
+            p, self.tr("Play backward, smoothly (J; again: faster)"), lambda: self.player.shuttle("j"), "J"
+        )
         self._act(p, self.tr("Stop (K)"), lambda: self.player.shuttle("k"), "K")
         self._act(p, self.tr("Shuttle forward (L)"), lambda: self.player.shuttle("l"), "L")
         self._act(p, self.tr("Frame back"), lambda: self.player.frame_step(False), ",")

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,6 +34,7 @@ from taura_desktop.ui.timefmt import format_ms
 INSTALL_HINT = "install libmpv (Debian/Ubuntu: apt install libmpv2; Fedora: dnf install mpv-libs)"
 SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 SHUTTLE = (1.0, 1.5, 2.0, 4.0)
+REVERSE_TICK_MS = 80  # J steps back this often (one exact seek per tick: frames stay smooth)
 
 
 def load_mpv() -> tuple[Any, str | None]:
@@ -107,6 +108,10 @@ class Player(QWidget):
         self._stop_at: int | None = None  # pause here (play_range without loop)
         self._segment_track: int | None = None  # the external track of one segment's dub
         self._shuttle = 0
+        self._reverse = 0  # J presses: backward scrub speed index (0 = off)
+        self._reverse_timer = QTimer(self)
+        self._reverse_timer.setInterval(REVERSE_TICK_MS)
+        self._reverse_timer.timeout.connect(self._reverse_step)
         self._bridge = _Bridge()
         self._bridge.time.connect(self._on_time)
         self._bridge.duration.connect(self._on_duration)
@@ -326,6 +331,7 @@ class Player(QWidget):
 
     # -- transport -------------------------------------------------------------------------------
     def play(self) -> None:
+        self.stop_reverse()
         if self._mpv is not None:
             self._mpv.pause = False
 
@@ -335,6 +341,9 @@ class Player(QWidget):
         self._shuttle = 0
 
     def toggle_pause(self) -> None:
+        if self.reversing:
+            self.stop_reverse()
+            return
         if self._mpv is not None:
             if self._paused:
                 self.set_speed(float(self.speed_box.currentData()))
@@ -357,23 +366,47 @@ class Player(QWidget):
             self._mpv.command("frame-step" if forward else "frame-back-step")
 
     def shuttle(self, key: str) -> None:
-        """J/K/L: J jumps back (5 s per press), K pauses, L plays and speeds up per press."""
+        """J/K/L. J steps back smoothly: the picture runs backward in small exact steps (1x,
+        then 2x and 4x on further presses), sound paused, until K, L, Space or a seek.
+        K pauses; L plays forward and speeds up per press."""
         if self._mpv is None:
             return
         if key == "k":
+            self.stop_reverse()
             self.pause()
         elif key == "l":
+            self.stop_reverse()
             self._shuttle = min(self._shuttle + 1, len(SHUTTLE)) if not self._paused else 1
             self.set_speed(SHUTTLE[self._shuttle - 1])
             self._mpv.pause = False
         elif key == "j":
             self._shuttle = 0
             self.set_speed(float(self.speed_box.currentData()))
-            self.seek(max(0, self._position_ms - 5000))
+            self._mpv.pause = True
+            self._reverse = min(self._reverse + 1, 3)
+            self._reverse_timer.start()
+
+    @property
+    def reversing(self) -> bool:
+        return self._reverse_timer.isActive()
+
+    def stop_reverse(self) -> None:
+        self._reverse = 0
+        self._reverse_timer.stop()
+
+    def _reverse_step(self) -> None:
+        if self._mpv is None or self._position_ms <= 0:
+            self.stop_reverse()
+            return
+        step = REVERSE_TICK_MS * (1, 2, 4)[self._reverse - 1]
+        target = max(0, self._position_ms - step)
+        self.seek(target)
+        self.positionChanged.emit(target)
 
     def play_range(self, start_ms: int, end_ms: int, *, loop: bool = False) -> None:
         """Play ``[start, end)``; loops while ``loop``, else pauses at the end."""
         self._loop = (start_ms, end_ms) if loop else None
+        self.stop_reverse()
         if self._mpv is None:
             return
         self.seek(start_ms)

@@ -594,6 +594,19 @@ def _fields(seg: Segment, lang: str | None, field: str) -> list[str]:
     return out
 
 
+def search_pattern(
+    needle: str, *, case_sensitive: bool = False, whole_word: bool = False, regex: bool = False
+) -> re.Pattern[str]:
+    """The compiled search for the find/replace bar (a bad regular expression is an EditError)."""
+    body = needle if regex else re.escape(needle)
+    if whole_word:
+        body = rf"\b(?:{body})\b"
+    try:
+        return re.compile(body, 0 if case_sensitive else re.IGNORECASE)
+    except re.error as exc:
+        raise edits.EditError(f"not a valid regular expression: {exc}") from None
+
+
 def text_matches(seg: Segment, lang: str | None, needle: str, field: str, case_sensitive: bool) -> bool:
     if case_sensitive:
         return any(needle in t for t in _fields(seg, lang, field))
@@ -611,17 +624,20 @@ def find_next(
     after: str | None = None,
     backwards: bool = False,
     case_sensitive: bool = False,
+    whole_word: bool = False,
+    regex: bool = False,
 ) -> str | None:
-    """Id of the next segment (in ``order``, wrapping) whose text contains ``needle``."""
+    """Id of the next segment (in ``order``, wrapping) whose text matches ``needle``."""
     if not needle or not order:
         return None
+    pattern = search_pattern(needle, case_sensitive=case_sensitive, whole_word=whole_word, regex=regex)
     n = len(order)
     start = order.index(after) if after is not None and after in order else (-1 if not backwards else n)
     step = -1 if backwards else 1
     segs = project.state.segments
     for k in range(1, n + 1):
         sid = order[(start + step * k) % n]
-        if text_matches(segs[sid], lang, needle, field, case_sensitive):
+        if any(pattern.search(t) for t in _fields(segs[sid], lang, field)):
             return sid
     return None
 
@@ -635,29 +651,39 @@ def replace_all(
     field: str = "translation",
     case_sensitive: bool = False,
     seg_ids: Iterable[str] | None = None,
+    whole_word: bool = False,
+    regex: bool = False,
+    count: int = 0,
 ) -> Edit:
-    """One undoable edit replacing ``needle`` in the source or translation of segments."""
+    """One undoable edit replacing ``needle`` in the source or translation of segments
+    (``count``: at most that many replacements per segment, 0 = all; with ``regex`` the
+    replacement may use ``\\1`` group references)."""
     if field not in ("source", "translation"):
         raise edits.EditError(f"replace works on source or translation, not {field!r}")
     if field == "translation" and not lang:
         raise edits.EditError("the project has no target language to replace in")
-    flags = 0 if case_sensitive else re.IGNORECASE
-    pattern = re.compile(re.escape(needle), flags)
+    pattern = search_pattern(needle, case_sensitive=case_sensitive, whole_word=whole_word, regex=regex)
     state = project.state
     parts: list[Edit] = []
     ids = list(seg_ids) if seg_ids is not None else state.ids()
-    subst: Callable[[str], str] = lambda t: pattern.sub(lambda _m: replacement, t)  # noqa: E731
-    for sid in ids:
-        seg = state.segments[sid]
-        if field == "source":
-            new = subst(seg.source_text)
-            if new != seg.source_text:
-                parts.append(edits.set_source_text(state, sid, new))
-        else:
-            assert lang is not None
-            tr = seg.translation(lang)
-            if tr is not None:
-                new = subst(tr.text)
-                if new != tr.text:
-                    parts.append(edits.set_translation_text(state, sid, lang, new))
+    if regex:
+        subst: Callable[[str], str] = lambda t: pattern.sub(replacement, t, count=count)  # noqa: E731
+    else:
+        subst = lambda t: pattern.sub(lambda _m: replacement, t, count=count)  # noqa: E731
+    try:
+        for sid in ids:
+            seg = state.segments[sid]
+            if field == "source":
+                new = subst(seg.source_text)
+                if new != seg.source_text:
+                    parts.append(edits.set_source_text(state, sid, new))
+            else:
+                assert lang is not None
+                tr = seg.translation(lang)
+                if tr is not None:
+                    new = subst(tr.text)
+                    if new != tr.text:
+                        parts.append(edits.set_translation_text(state, sid, lang, new))
+    except re.error as exc:  # a bad group reference in the replacement
+        raise edits.EditError(f"replacement: {exc}") from None
     return combine(f"Replace “{needle}”", parts)

@@ -246,7 +246,16 @@ class TimelineView(QWidget):
         self.set_view(anchor_ms - (anchor_x - HEADER_W) * new, new)
 
     def zoom(self, factor: float, anchor_x: float | None = None) -> None:
-        self.set_ms_per_px(self._ms_per_px / factor, anchor_x)
+        """Zoom around ``anchor_x`` (the mouse), else around the playhead: the playhead stays
+        where it is on screen when it is in view, and is brought into view when it is not."""
+        if anchor_x is not None:
+            self.set_ms_per_px(self._ms_per_px / factor, anchor_x)
+            return
+        px = self.x_for_ms(self._playhead_ms)
+        self.set_ms_per_px(self._ms_per_px / factor, px if HEADER_W <= px <= self.width() else None)
+        span = self.content_width * self._ms_per_px
+        if not self._offset_ms <= self._playhead_ms <= self._offset_ms + span:
+            self.set_view(self._playhead_ms - span / 2)
 
     def zoom_to_fit(self) -> None:
         self.set_view(0.0, self._total_ms() * 1.02 / self.content_width)

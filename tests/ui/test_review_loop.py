@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -241,3 +242,90 @@ def test_segment_pane_multiline_counts_cps_qc_and_commit(qtbot: QtBot, window: M
     assert pane.segment_id == w.proxy.id_at(1)
     w.undo()
     w.undo()
+
+
+def test_replace_one_with_case_whole_word_and_regex(qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    p = w.project
+    assert p is not None
+    ids = [w.proxy.id_at(r) for r in range(3)]
+    texts = ["Cat cat concat.", "the cat sat", "CAT 12 and 34"]
+    for sid, text in zip(ids, texts, strict=True):
+        p.apply(edits.set_translation_text(p.state, sid, "es", text))
+    w.find_field.setCurrentIndex(w.find_field.findData("translation"))
+
+    def tr(i: int) -> str:
+        t = p.state.segments[ids[i]].translation("es")  # type: ignore[union-attr]
+        assert t is not None
+        return t.text
+
+    # whole word + match case: only the lower-case standalone "cat"
+    w.select_segments([ids[0]])
+    w.find_edit.setText("cat")
+    w.replace_edit.setText("dog")
+    w.f_case.setChecked(True)
+    w.f_word.setChecked(True)
+    w.replace_one()
+    assert tr(0) == "Cat dog concat."  # one replacement, "concat" untouched
+    assert w.current_id() == ids[1]  # then on to the next match
+    w.replace_one()
+    assert tr(1) == "the dog sat"
+    assert "Not found" in w.statusBar().currentMessage()  # "Cat", "CAT" and "concat" do not match
+    # regex with a group reference, case-insensitive
+    w.f_case.setChecked(False)
+    w.f_word.setChecked(False)
+    w.f_regex.setChecked(True)
+    w.find_edit.setText(r"(\d+) and (\d+)")
+    w.replace_edit.setText(r"\2 y \1")
+    w.select_segments([ids[2]])
+    w.replace_one()
+    assert tr(2) == "CAT 34 y 12"
+    # a bad pattern is one message, nothing changes
+    w.find_edit.setText("(")
+    w.replace_one()
+    assert "regular expression" in w.statusBar().currentMessage()
+    assert w.a_replace.shortcuts() == QKeySequence.keyBindings(QKeySequence.StandardKey.Replace)
+
+
+def test_zoom_keeps_the_playhead_in_view(qtbot: QtBot, window: MainWindow) -> None:
+    tl = window.timeline
+    tl.resize(800, tl.height())
+    tl.set_view(0.0, 20.0)  # 0 .. ~14 s visible
+    tl.set_playhead(9000, follow=False)
+    x_before = tl.x_for_ms(9000)
+    for _ in range(4):
+        tl.zoom(1.5)  # in: the playhead stays where it is on screen
+        assert abs(tl.x_for_ms(9000) - x_before) < 1.0
+    tl.set_view(0.0)
+    tl.set_playhead(14_500, follow=False)  # out of view at this zoom
+    tl.zoom(1.5)
+    span = tl.content_width * tl.ms_per_px
+    assert tl.offset_ms <= 14_500 <= tl.offset_ms + span
+
+
+def test_j_steps_back_smoothly_until_k(
+    qtbot: QtBot, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from taura_desktop.media.probe import fingerprint
+
+    monkeypatch.setenv("TAURA_MPV_AO", "null")
+    video = make_test_video(tmp_path / "v.mp4", seconds=6.0)
+    p = make_project(tmp_path / "j.taura", 2, langs=("es",), media=fingerprint(video))
+    p.close()
+    w = MainWindow(settings, player_vo="null")
+    qtbot.addWidget(w)
+    assert w.open_project(tmp_path / "j.taura")
+    if not w.player.available:
+        pytest.skip(f"no libmpv: {w.player.unavailable_reason}")
+    qtbot.waitUntil(lambda: w.player.duration_ms > 0, timeout=10000)
+    w.player.seek(4000)
+    seen: list[int] = []
+    w.player.positionChanged.connect(seen.append)
+    w.player.shuttle("j")
+    assert w.player.reversing and w.player.paused
+    qtbot.waitUntil(lambda: len([s for s in seen if s < 4000]) >= 5, timeout=10000)
+    back = [s for s in seen if s < 4000]
+    assert all(b <= a for a, b in pairwise(back))  # always backward
+    assert max(a - b for a, b in pairwise(back)) <= 200  # in small steps
+    w.player.shuttle("k")
+    assert not w.player.reversing
