@@ -316,8 +316,9 @@ class Player(QWidget):
         if self._loop is not None and not self._paused and ms >= self._loop[1]:
             self.seek(self._loop[0])
         elif self._stop_at is not None and not self._paused and ms >= self._stop_at:
-            self._stop_at = None
+            end, self._stop_at = self._stop_at, None
             self.pause()
+            self.seek(end)  # rest exactly on the segment's end, however late this tick came
         self.positionChanged.emit(ms)
 
     def _on_duration(self, seconds: float) -> None:
