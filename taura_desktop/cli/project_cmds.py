@@ -35,6 +35,12 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     p.add_argument("--encoding", default=None, help="force the text encoding (default: detect)")
     p.set_defaults(func=cmd_import_subs)
 
+    p = sub.add_parser("relink", help="point a project at its media after the file moved")
+    p.add_argument("project", type=Path)
+    p.add_argument("media", type=Path, help="where the project's video is now")
+    p.add_argument("--force", action="store_true", help="use the file even if it is a different one")
+    p.set_defaults(func=cmd_relink)
+
     p = sub.add_parser("info", help="media, languages, segment counts per stage, QC summary")
     p.add_argument("project", type=Path)
     p.add_argument("--json", action="store_true")
@@ -104,6 +110,16 @@ def cmd_import_subs(args: Any) -> int:
     return 0
 
 
+def cmd_relink(args: Any) -> int:
+    with Project.open(args.project) as p:
+        why = project_ops.relink(p, args.media, force=args.force)
+        media = p.meta.media
+        assert media is not None
+    note = "" if why is None else f" (forced: {why})"
+    print(f"relinked {args.project} to {media.path}{note}")
+    return 0
+
+
 def cmd_info(args: Any) -> int:
     from taura_desktop.cli.main import print_json
 
@@ -111,6 +127,9 @@ def cmd_info(args: Any) -> int:
         data = project_ops.info(p)
         if p.recovered is not None:
             data["recovered"] = p.recovered.message()
+        problem = project_ops.media_problem(p)
+        if problem is not None:
+            data["media_problem"] = problem
     if args.json:
         print_json(data)
         return 0
@@ -129,6 +148,8 @@ def cmd_info(args: Any) -> int:
         print(f"  qc {lang:6s} {q['cues_with_issues']} cues with issues")
     if "recovered" in data:
         print(f"  note      {data['recovered']}")
+    if "media_problem" in data:
+        print(f"  warning   {data['media_problem']}")
     return 0
 
 
@@ -147,6 +168,7 @@ def cmd_export(args: Any) -> int:
     from taura_desktop.pipeline import deliver
 
     with Project.open(args.project) as p:
+        project_ops.check_media(p)  # a moved or replaced video: say so before any work
         _revoice_before_export(p, args)
         outputs = deliver.export_command(p, args)
     for path in outputs:

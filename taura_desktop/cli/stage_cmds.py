@@ -113,6 +113,9 @@ def cmd_transcribe(args: Any) -> int:
 
     _offline(args)
     with Project.open(args.project) as p, StageProgress() as bar:
+        from taura_desktop.pipeline.project_ops import check_media
+
+        check_media(p)  # transcribing another video would replace the segments with its words
         model = args.model or _default_model(args.language or p.meta.source_lang)
         opts = TranscribeOptions(
             model=model, language=args.language, device=args.device, restart=args.restart

@@ -23,7 +23,7 @@ from taura_desktop.export.atomic import atomic_output
 from taura_desktop.export.mix import MixResult, MixSettings, mix_tracks
 from taura_desktop.export.render import DubTrack
 from taura_desktop.export.verify import ExpectedTrack, ProbedStream, probe_streams, verify_master
-from taura_desktop.media.probe import probe_cached
+from taura_desktop.media.probe import mp4_audio_ok, mp4_video_ok, probe_cached
 
 # ISO 639-1 -> ISO 639-2/B (the form MP4 and Matroska language tags use).
 _ISO2_TO_3: dict[str, str] = {
@@ -160,6 +160,11 @@ def export_master(
     video, out = Path(video), Path(out)
     info = probe_cached(video)  # MediaError (exit 3) for missing / corrupt media
     fmt = _check_inputs(video, out, subtitle_tracks, audio_codec)
+    if fmt == "mp4" and not mp4_video_ok(info):  # checked before any mixing, not at the mux
+        codec = info.video.codec if info.video else "?"
+        raise MediaError(f"{video}: its {codec} video cannot go into an MP4 master (video is copied, "
+                         f"never re-encoded); export to .mkv instead")
+    orig_encode = fmt == "mp4" and not mp4_audio_ok(info)  # e.g. Vorbis or 8-bit PCM: AAC
     has_orig_audio = info.has_audio
     orig_lang3 = iso639_2(original_lang) if original_lang else "und"
     dub_langs = [iso639_2(t.lang) for t in dub_tracks]
@@ -203,6 +208,8 @@ def export_master(
         args += ["-c:v", "copy", "-c:a", "copy",
                  "-c:s", "mov_text" if fmt in ("mp4", "mov") else "copy",
                  "-map_metadata", "0", "-map_chapters", "0", "-max_muxing_queue_size", "4096"]
+        if n_orig and orig_encode:  # an original MP4 cannot hold as it is
+            args += ["-c:a:0", "aac", "-b:a:0", "192k"]
         for k in range(n_dub):  # the dubs are encoded (the original stays a copy)
             args += [f"-c:a:{n_orig + k}", encoder]
             for opt, value in enc_opts.items():

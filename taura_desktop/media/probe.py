@@ -279,6 +279,60 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     return MediaInfo(path=p, size=size, duration_ms=duration_ms, streams=streams)
 
 
+# What the MP4 muxer takes as a stream copy (ffmpeg 5): anything else cannot be copied into an
+# MP4 master. Video is never re-encoded (such a source goes into MKV); audio is transcoded.
+MP4_VIDEO_CODECS = frozenset({"h264", "hevc", "av1", "vp9", "mpeg4", "mpeg2video", "mpeg1video", "mjpeg"})
+MP4_AUDIO_CODECS = frozenset({"aac", "mp3", "ac3", "eac3", "alac", "mp2"})
+
+
+def mp4_video_ok(info: MediaInfo) -> bool:
+    """Whether the source video can be copied into an MP4 (True when there is no video)."""
+    return info.video is None or info.video.codec in MP4_VIDEO_CODECS
+
+
+def mp4_audio_ok(info: MediaInfo) -> bool:
+    """Whether the first audio stream can be copied into an MP4 (else it is transcoded)."""
+    streams = info.audio_streams
+    return not streams or streams[0].codec in MP4_AUDIO_CODECS
+
+
+def check_complete(info: MediaInfo) -> None:
+    """MediaError when the file ends before its index says it does (a truncated download or
+    copy of a "faststart" MP4 announces the full duration but holds only the first part)."""
+    import av
+
+    streams = [s for s in info.streams if s.kind in ("audio", "video")]
+    end_s = info.duration_ms / 1000
+    try:
+        container = av.open(str(info.path))
+    except Exception:  # probe() already read it; nothing more to learn here
+        return
+    try:
+        for st in streams:
+            stream = container.streams[st.index]
+            if stream.time_base is None:
+                continue
+            target = max(0.0, end_s - 1.5)
+            try:
+                container.seek(int(target / stream.time_base), stream=stream, backward=True)
+                got = False
+                for packet in container.demux(stream):
+                    if packet.size:
+                        got = True
+                        break
+            except av.error.EOFError:
+                got = False
+            except Exception:  # formats that cannot seek: nothing to conclude
+                continue
+            if not got:
+                raise MediaError(
+                    f"{info.path}: file is truncated (its index says {end_s:.1f} s, but the "
+                    f"{st.kind} data stops early; an incomplete download or copy?)"
+                )
+    finally:
+        container.close()
+
+
 def require_audio(info: MediaInfo) -> StreamInfo:
     """Return the first audio stream of ``info``; MediaError when there is none."""
     streams = info.audio_streams
@@ -294,10 +348,12 @@ def head_sha1(path: str | os.PathLike[str]) -> str:
 
 
 def fingerprint(path: str | os.PathLike[str], info: MediaInfo | None = None) -> MediaRef:
-    """A :class:`MediaRef` for ``path`` (absolute path, size, duration, sha1 of the first MiB)."""
+    """A :class:`MediaRef` for ``path`` (absolute path, size, duration, sha1 of the first MiB);
+    MediaError for a file that ends before its index says (see :func:`check_complete`)."""
     p = check_readable(path)
     if info is None:
         info = probe(p)
+    check_complete(info)
     return MediaRef(
         path=str(p.resolve()),
         size=info.size,
@@ -308,6 +364,24 @@ def fingerprint(path: str | os.PathLike[str], info: MediaInfo | None = None) -> 
         width=info.width,
         height=info.height,
     )
+
+
+def media_difference(ref: MediaRef, path: str | os.PathLike[str] | None = None) -> str | None:
+    """None when ``path`` (default: where ``ref`` points) holds the media ``ref`` was made
+    from (same size, same first MiB); else what differs: ``"missing"``, ``"unreadable"``, or
+    ``"a different file (...)"``."""
+    p = Path(path if path is not None else ref.path)
+    try:
+        size = p.stat().st_size
+        if size != ref.size:
+            return f"a different file ({size} bytes, the project's media had {ref.size})"
+        if hashlib.sha1(_read_head(p)).hexdigest() != ref.head_sha1:
+            return "a different file (same size, different content)"
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "unreadable"
+    return None
 
 
 @functools.lru_cache(maxsize=16)

@@ -78,6 +78,15 @@ def _merge_glossary(project: Project, path: Path) -> None:
         project.apply(edits.set_glossary(project.state, merged))
 
 
+def _master_format(video: Path, wanted: str) -> str:
+    """MKV when the source video cannot be copied into an MP4 (VP8, Theora ...)."""
+    from taura_desktop.media.probe import mp4_video_ok, probe
+
+    if wanted == "mp4" and not mp4_video_ok(probe(video)):
+        return "mkv"
+    return wanted
+
+
 def localize(opts: LocalizeOptions, on_event: Callable[[JobEvent], None] | None = None) -> LocalizeResult:
     if not opts.targets:
         raise UsageError("localize: give at least one target language (--to xx)")
@@ -86,6 +95,7 @@ def localize(opts: LocalizeOptions, on_event: Callable[[JobEvent], None] | None 
     out_dir.mkdir(parents=True, exist_ok=True)
     project_path = out_dir / f"{video.stem}.taura"
     source_lang = opts.source_lang or ("en" if opts.subs else None)
+    master_format = _master_format(video, opts.master_format)  # up front, not after all the work
     if project_path.exists():
         project = Project.open(project_path)  # resume
     else:
@@ -115,11 +125,11 @@ def localize(opts: LocalizeOptions, on_event: Callable[[JobEvent], None] | None 
         )
         for lang in opts.targets:
             run_stage(project, "voice", VoiceOptions(lang=lang, engine=opts.tts_engine), on_event=on_event)
-        master = out_dir / f"{video.stem}.dubbed.{opts.master_format}"
+        master = out_dir / f"{video.stem}.dubbed.{master_format}"
         summary = run_stage(
             project,
             "export",
-            ExportOptions(opts.master_format, str(master), opts.targets, opts.mix),
+            ExportOptions(master_format, str(master), opts.targets, opts.mix),
             on_event=on_event,
         )
         subs = run_stage(

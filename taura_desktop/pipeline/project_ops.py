@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from taura_desktop.core import edits
 from taura_desktop.core.model import Origin, Segment, Status, Translation, new_id, text_hash
 from taura_desktop.core.project import Project
-from taura_desktop.errors import SubtitleError, UsageError
+from taura_desktop.errors import MediaError, SubtitleError, UsageError
 from taura_desktop.pipeline.stale import stale_report
 from taura_desktop.segmentation.profiles import Profile, get_profile
 from taura_desktop.segmentation.qc import QcInput, QcReport, check_cues
@@ -44,6 +44,42 @@ def new_project(
     return Project.create(
         out, media=ref, source_lang=source_lang, target_langs=tuple(targets), overwrite=overwrite
     )
+
+
+def media_problem(project: Project) -> str | None:
+    """None when the project's media is where it was and unchanged; else a one-line reason."""
+    from taura_desktop.media.probe import media_difference
+
+    media = project.meta.media
+    why = None if media is None else media_difference(media)
+    if media is None or why is None:
+        return None
+    state = "is missing" if why == "missing" else f"is {why}"
+    return (f"{project.path}: its media {media.path} {state}; point the project at the right file "
+            f"with 'taura relink {project.path} NEWPATH'")
+
+
+def check_media(project: Project) -> None:
+    """MediaError (exit 3) unless the project's media is the file it was made from."""
+    problem = media_problem(project)
+    if problem is not None:
+        raise MediaError(problem)
+
+
+def relink(project: Project, new_path: Path, *, force: bool = False) -> str | None:
+    """Point the project at ``new_path`` (moved media). A different file is refused unless
+    ``force`` (then its fingerprint replaces the old one). Returns how it differs, if it does."""
+    from taura_desktop.media.probe import fingerprint, media_difference, probe, require_audio
+
+    info = probe(new_path)
+    require_audio(info)
+    ref = fingerprint(new_path, info)
+    old = project.meta.media
+    why = None if old is None else media_difference(old, new_path)
+    if why is not None and not force:
+        raise MediaError(f"{new_path}: not the media of {project.path}: {why}; --force to use it anyway")
+    project.apply(edits.set_meta(project.state, "Relink media", media=ref), undoable=False)
+    return why
 
 
 def profile_of(project: Project) -> Profile:
