@@ -70,9 +70,12 @@ def mt_engines() -> list[tuple[str, str, bool]]:
 
 
 def tts_engines() -> list[tuple[str, str, bool]]:
+    """(id, label, available); "" = the best installed engine for each language."""
     return [
+        ("", "Best installed voice per language", True),
         ("espeak", "eSpeak NG", shutil.which("espeak-ng") is not None or shutil.which("espeak") is not None),
         ("piper", "Piper (neural)", True),
+        ("kokoro", "Kokoro (neural)", True),
     ]
 
 
