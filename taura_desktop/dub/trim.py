@@ -17,7 +17,7 @@ import numpy as np
 FRAME_MS = 5
 THRESHOLD_DB = -40.0  # relative to the loudest frame
 FLOOR_DBFS = -60.0  # frames quieter than this are silence whatever the clip's level
-LEAD_MS = 10
+LEAD_MS = 5
 TAIL_MS = 60
 
 

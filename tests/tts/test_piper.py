@@ -88,3 +88,28 @@ def test_invalid_files(tmp_path: Path, voice_path: Path) -> None:
 def test_empty_text(engine: PiperEngine) -> None:
     with pytest.raises(BadInputError, match="empty text"):
         engine.synthesize(_req(""))
+
+
+@pytest.mark.real_models
+def test_real_joe_voice_speaks_english() -> None:
+    """The real en_US-joe-medium voice (shared test store): Whisper hears the words back."""
+    import re
+
+    from taura_desktop.engines.asr.base import AsrOptions
+    from taura_desktop.engines.asr.whisper import WhisperEngine
+    from taura_desktop.media.audio_io import resample
+    from tests.realmodels import require_model
+
+    folder = require_model("en_US-joe-medium")
+    engine = open_engine("piper", folder / "en_US-joe-medium.onnx", device="cpu")
+    assert engine.voices("en")[0].id == "en_US-joe-medium"
+    res = engine.synthesize(SynthRequest("Good morning, my friends.", "en",
+                                         VoiceSpec(engine="piper", voice="en_US-joe-medium")))
+    assert res.sample_rate == 22050 and 500 < res.duration_ms < 5000
+    audio = np.asarray(resample(res.samples, res.sample_rate, 16000), dtype=np.float32).reshape(-1)
+    pad = np.zeros(8000, np.float32)
+    whisper = WhisperEngine(require_model("tiny.en"))
+    _info, segs = whisper.transcribe(np.concatenate([pad, audio, pad]),
+                                     AsrOptions(language="en", beam_size=1, best_of=1, temperature=(0.0,)))
+    words = [re.sub(r"\W", "", w.text.lower()) for s in segs for w in s.words]
+    assert "morning" in words and "friends" in words, words
