@@ -77,6 +77,10 @@ class MainWindow(WindowOps):
         )
         self.a_close = self._act(f, self.tr("&Close project"), self.close_project, SK.Close)
         f.addSeparator()
+        self.a_project_settings = self._act(f, self.tr("Project &settings…"), self.project_settings)
+        self.a_import_subs = self._act(
+            f, self.tr("&Import subtitles as source…"), lambda: self.import_source_subtitles()
+        )
         self.a_export = self._act(f, self.tr("&Export…"), self.export_dialog, "Ctrl+E")
         self.a_models = self._act(f, self.tr("&Models…"), self.model_manager)
         f.addSeparator()
@@ -177,6 +181,8 @@ class MainWindow(WindowOps):
             self.a_edit_tr,
             self.a_edit_src,
             self.a_edit_pane,
+            self.a_project_settings,
+            self.a_import_subs,
             self.a_approve,
             self.a_review,
             self.a_split,

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -251,6 +252,7 @@ class WindowBase(QMainWindow):
         self.dub_dir: Path | None = None
         self.temp_dirs: list[Path] = []  # playback mixes and clips, removed on close
         self._seg_dir: Path | None = None
+        self.asr_box: QMessageBox | None = None
         self.last_segment_dub: SegmentDub | None = None
         self.pane = SegmentPane(self)
         self.pane.message.connect(self.show_message)

@@ -4,6 +4,7 @@ export, dub mix) and the waveform loader. Menus and shortcuts live in ``main_win
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from taura_desktop.core import edits
 from taura_desktop.core.model import Status
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
+from taura_desktop.pipeline import project_ops
 from taura_desktop.pipeline.deliver import VOICED_KINDS
 from taura_desktop.pipeline.segment_dub import render_segment_dub
 from taura_desktop.pipeline.stale import ClipState, clip_state, describe, stale_report
@@ -29,6 +31,7 @@ from taura_desktop.ui.jobs_panel import (
 )
 from taura_desktop.ui.model_manager import ModelManagerDialog
 from taura_desktop.ui.new_project import NewProjectDialog, NewProjectSpec
+from taura_desktop.ui.project_dialogs import NoAsrModelBox, ProjectSettingsDialog, asr_model_problem
 from taura_desktop.ui.segment_model import (
     Col,
     SegmentTableModel,
@@ -169,8 +172,68 @@ class WindowOps(WindowBase):
             self.show_banner(str(exc))
             return False
         self.set_project(project)
+        if "transcribe" in spec.stages:
+            problem = asr_model_problem(spec.source_lang or None)
+            if problem is not None:
+                # no silent empty project: offer to install a model or to import subtitles
+                rest = replace(spec, stages=tuple(s for s in spec.stages if s != "transcribe"))
+                self.offer_asr_choice(problem, rest)
+                return True
         self.queue_stages(spec)
         return True
+
+    def offer_asr_choice(self, reason: str, rest: NewProjectSpec) -> NoAsrModelBox:
+        """Ask: install a speech model (model manager) or import subtitles (then run ``rest``)."""
+        box = NoAsrModelBox(reason, self)
+
+        def chosen() -> None:
+            choice = box.choice()
+            if choice == "install":
+                self.model_manager("whisper/base")
+                self.show_message(self.tr("When the model is installed: Segment > Re-transcribe range."))
+            elif choice == "import":
+                self.import_source_subtitles(rest)
+
+        box.finished.connect(lambda _r: chosen())
+        self.asr_box = box
+        box.open()
+        return box
+
+    def import_source_subtitles(self, then: NewProjectSpec | None = None, path: str | None = None) -> bool:
+        """Import a subtitle file as the source segments, then queue ``then``'s stages."""
+        project = self.project
+        if project is None:
+            return False
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self,
+                self.tr("Import subtitles"),
+                str(project.path.parent),
+                self.tr("Subtitles (*.srt *.vtt *.ass *.ssa *.ttml *.xml *.sub *.txt);;All files (*)"),
+            )
+        if not path:
+            return False
+        try:
+            summary = project_ops.import_subtitles(project, Path(path), lang=project.meta.source_lang)
+        except TauraError as exc:
+            self.show_banner(str(exc))
+            return False
+        text = self.tr("Imported {0} segments from {1}")
+        self.show_message(text.format(summary.segments_changed, Path(path).name))
+        if then is not None:
+            self.queue_stages(then)
+        return True
+
+    def project_settings(self) -> ProjectSettingsDialog | None:
+        if self.project is None:
+            return None
+        dialog = ProjectSettingsDialog(self.project, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            try:
+                dialog.apply()
+            except TauraError as exc:
+                self.show_message(str(exc))
+        return dialog
 
     def queue_stages(self, spec: NewProjectSpec) -> None:
         """Transcribe, translate (all targets) and voice (per target) as chosen in the dialog."""
