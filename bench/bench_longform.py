@@ -90,8 +90,15 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
+CPU_S: list[float] = [0.0]  # CPU seconds (user + system, whole tree) of the last ``measured`` run
+
+
 def measured(cmd: list[str], env_extra: dict[str, str] | None = None) -> tuple[float, float]:
-    """(wall seconds, peak tree memory MB) of running ``cmd``."""
+    """(wall seconds, peak tree memory MB) of running ``cmd``; its CPU time goes to ``CPU_S``
+    (on a shared, loaded machine the CPU time is the steadier figure)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     e = env()
     if env_extra:
         e.update(env_extra)
@@ -111,6 +118,8 @@ def measured(cmd: list[str], env_extra: dict[str, str] | None = None) -> tuple[f
     wall = time.perf_counter() - t0
     stop.set()
     th.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_S[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:6])}...: exit {proc.returncode}: {err.strip()[-400:]}")
     return wall, peak[0] / 1024
@@ -262,8 +271,10 @@ def measure(cache: Path, minutes: int, kinds: list[str], compare_pcm: bool = Tru
 
         wall, peak = export("mp4", proj, tmp / "cold.mp4", cold_cache)
         res["export mp4 cold s"], res["export mp4 cold peak MB"] = round(wall, 2), round(peak, 1)
+        res["export mp4 cold cpu s"] = round(CPU_S[0], 2)
         wall, peak = export("mp4", proj, tmp / "warm.mp4", cold_cache)
         res["export mp4 warm s"], res["export mp4 warm peak MB"] = round(wall, 2), round(peak, 1)
+        res["export mp4 warm cpu s"] = round(CPU_S[0], 2)
         if compare_pcm:
             wall, _peak = export("mp4", pcm, tmp / "warm_pcm.mp4", cold_cache)
             res["export mp4 warm s [pcm clips]"] = round(wall, 2)
@@ -272,8 +283,11 @@ def measure(cache: Path, minutes: int, kinds: list[str], compare_pcm: bool = Tru
                                  "-c:a:0", "copy", "-c:a:1", "aac", "-aac_coder", "fast", "-b:a:1", "192k",
                                  "-ar:a:1", "48000", "-ac:a:1", "2", str(tmp / "floor.mp4")])
         res["ffmpeg floor s"], res["ffmpeg floor peak MB"] = round(floor, 2), round(fpeak, 1)
+        res["ffmpeg floor cpu s"] = round(CPU_S[0], 2)
         res["cold / floor"] = round(res["export mp4 cold s"] / floor, 3)
         res["warm / floor"] = round(res["export mp4 warm s"] / floor, 3)
+        res["cold / floor (cpu)"] = round(res["export mp4 cold cpu s"] / max(0.01, CPU_S[0]), 3)
+        res["warm / floor (cpu)"] = round(res["export mp4 warm cpu s"] / max(0.01, CPU_S[0]), 3)
         for kind in kinds:
             if kind == "mp4":
                 continue
