@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -79,6 +80,9 @@ class JobsPanel(QWidget):
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._tick)
         self.title = QLabel(self.tr("No jobs running."), self)
+        # long job titles are cut, not grown: the dock keeps its size while jobs run
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setMinimumWidth(40)
         self.bar = QProgressBar(self)
         self.bar.setRange(0, 1)
         self.bar.setValue(0)

@@ -47,6 +47,7 @@ from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
 from taura_desktop.pipeline import project_ops
 from taura_desktop.pipeline.segment_dub import SegmentDub
+from taura_desktop.ui.empty_hint import EmptyHint
 from taura_desktop.ui.jobs_panel import (
     JobsPanel,
 )
@@ -131,6 +132,7 @@ class WindowBase(QMainWindow):
         vh.setDefaultSectionSize(self.fontMetrics().height() + 8)
         vh.hide()
         self._setup_header()
+        self.empty_hint = EmptyHint(self.table, self.proxy)
 
         self.banner = QLabel(self)
         self.banner.setObjectName("banner")

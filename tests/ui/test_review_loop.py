@@ -329,3 +329,20 @@ def test_j_steps_back_smoothly_until_k(
     assert max(a - b for a, b in pairwise(back)) <= 200  # in small steps
     w.player.shuttle("k")
     assert not w.player.reversing
+
+
+def test_an_empty_filter_says_so_and_job_titles_do_not_resize_docks(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    w = window
+    assert not w.empty_hint.isVisible()
+    w.find_edit.setText("no segment says this")
+    assert w.proxy.rowCount() == 0
+    assert w.empty_hint.isVisible() and "No segments match the filter (6 hidden)" in w.empty_hint.text()
+    w.find_edit.clear()
+    assert w.proxy.rowCount() == 6 and not w.empty_hint.isVisible()
+    qtbot.wait(50)
+    width = w.jobs_dock.width()
+    w.jobs.title.setText("Running a job with a very long title " * 8)
+    qtbot.wait(50)
+    assert w.jobs_dock.width() == width
