@@ -9,7 +9,7 @@ process of its own (clean memory figures):
   * speed: seconds of speech per second of synthesis (wall and per CPU-second), every line in one
     batch through the engine, clips trimmed as the voice stage does;
   * re-voicing one segment: ``voice_segment`` on a new line with the engine loaded (synthesis,
-    trim, loudness, fit), median of 3;
+    trim, loudness, fit), median of 3, wall and CPU seconds;
   * memory: peak RSS of the child, and its growth from loading the engine and synthesizing;
   * fitting: how many lines fit as they are, use the gap after them, need time compression, or
     overflow at the 1.25x cap (the natural durations differ per engine).
@@ -156,17 +156,19 @@ def child(name: str, lang: str, lines_file: Path, models: Path, out_dir: Path) -
         def has_clip(self, key: str) -> bool:
             return key in self.d
 
-    revoice = []
+    revoice, revoice_cpu = [], []
     for text in EXTRA_LINES[lang]:
-        t0 = time.perf_counter()
+        c0, t0 = cpu_s(), time.perf_counter()
         voice_segment(engine, Sink(), text, lang, voice, (0, 2500, 2600))
         revoice.append(time.perf_counter() - t0)
+        revoice_cpu.append(cpu_s() - c0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "engine": name, "lang": lang, "sample_rate": sr, "load_s": load_s, "lines": len(texts),
         "speech_s": speech_s, "raw_s": raw_s, "wall_s": wall, "cpu_s": cpu,
         "speech_per_s": speech_s / wall, "speech_per_cpu_s": speech_s / cpu if cpu else 0.0,
-        "revoice_s": statistics.median(revoice), "peak_rss_mb": peak, "rss_growth_mb": peak - base_rss,
+        "revoice_s": statistics.median(revoice), "revoice_cpu_s": statistics.median(revoice_cpu),
+        "peak_rss_mb": peak, "rss_growth_mb": peak - base_rss,
         "fits": fits, "mean_speed": statistics.fmean(speeds), "files": names,
     }
 
@@ -244,7 +246,8 @@ def main() -> int:
                 res = json.loads(out.stdout.strip().splitlines()[-1])
                 print(f"{lang} {name:7s} {res['speech_s']:.1f} s speech: "
                       f"{res['speech_per_s']:.1f} s/s wall, {res['speech_per_cpu_s']:.1f} s per CPU-s; "
-                      f"re-voice one line {res['revoice_s']:.3f} s; peak RSS {res['peak_rss_mb']:.0f} MB "
+                      f"re-voice one line {res['revoice_s']:.3f} s ({res['revoice_cpu_s']:.3f} CPU-s); "
+                      f"peak RSS {res['peak_rss_mb']:.0f} MB "
                       f"(+{res['rss_growth_mb']:.0f}); fits {res['fits']} mean speed {res['mean_speed']:.3f}",
                       flush=True)
                 results.append(res)

@@ -118,3 +118,25 @@ def test_neural_voices_through_the_stage(tmp_path: Path, lang: str, engine: str,
     finally:
         worker.stop()
         p.close()
+
+
+@pytest.mark.real_models
+def test_cli_voice_engine_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from taura_desktop.cli import main
+
+    p = _project(tmp_path, "es")
+    path = p.path
+    p.close()
+    monkeypatch.setenv("TAURA_MODELS_DIR", str(tmp_path / "empty"))
+    code = main(["voice", str(path), "--lang", "es", "--engine", "kokoro"])
+    _out, err = capsys.readouterr()
+    assert code == 4, err
+    assert len(err.strip().splitlines()) == 1 and "taura models download kokoro-82m" in err
+    monkeypatch.setenv("TAURA_MODELS_DIR", str(_store_with(tmp_path, "kokoro-82m")))
+    code = main(["voice", str(path), "--lang", "es", "--engine", "kokoro"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "voiced 3 segments (3 synthesized" in out
+    with Project.open(path) as q:
+        assert {s.translations["es"].clip.engine for s in q.segments()} == {"kokoro"}  # type: ignore[union-attr]
