@@ -103,7 +103,7 @@ install_python_packages() {
     fi
   fi
   say "installing Python packages into $VENV (torch pinned by packaging/constraints.txt)"
-  "$VENV/bin/pip" install -q -c packaging/constraints.txt -e ".[dev]"
+  "$VENV/bin/pip" install -q -c packaging/constraints.txt -e ".[dev,cluster]"
   echo "$want" > "$stamp"
 }
 

@@ -31,7 +31,7 @@ def _lang_list(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from taura_desktop.cli import models_cmd, project_cmds, stage_cmds
+    from taura_desktop.cli import batch_cmd, models_cmd, project_cmds, stage_cmds
 
     parser = _Parser(prog="taura", description="Taura: offline video localization, headless.")
     parser.add_argument("--version", action=VersionAction)
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     project_cmds.add_parsers(sub, _lang_list)
     stage_cmds.add_parsers(sub, _lang_list)
     models_cmd.add_parser(sub)
+    batch_cmd.add_parser(sub, _lang_list)
     return parser
 
 

@@ -62,6 +62,23 @@ def go_offline() -> None:
         atexit.register(report)
 
 
+def execute(task: TaskSpec, emit: Emit, cancelled: Callable[[], bool]) -> DoneMsg | ErrorMsg:
+    """Run one task's work here; its final message (errors become messages, never raised).
+    Shared by the worker process and other hosts of stage work (e.g. cluster actors)."""
+    try:
+        return DoneMsg(resolve_work(task.stage)(task.payload, emit, cancelled))
+    except CancelledError as exc:
+        return ErrorMsg("CancelledError", str(exc), int(ExitCode.CANCELLED))
+    except TauraError as exc:
+        return ErrorMsg(type(exc).__name__, str(exc), int(exc.exit_code))
+    except MemoryError:
+        return ErrorMsg("MemoryError", "the worker ran out of memory", int(ExitCode.INTERNAL))
+    except Exception as exc:  # report, never die silently
+        return ErrorMsg(
+            "internal", f"{type(exc).__name__}: {exc}", int(ExitCode.INTERNAL), traceback.format_exc()
+        )
+
+
 def _serve(conn: Connection) -> None:
     from taura_desktop.modelstore.offline import block_network, is_offline
 
@@ -99,21 +116,7 @@ def _serve_tasks(conn: Connection, attempts: Callable[[], list[str]]) -> None:
             continue
         pending_cancel = False
         assert isinstance(task, TaskSpec)
-        msg: WorkerMsg
-        try:
-            emit: Emit = conn.send
-            summary = resolve_work(task.stage)(task.payload, emit, cancelled)
-            msg = DoneMsg(summary)
-        except CancelledError as exc:
-            msg = ErrorMsg("CancelledError", str(exc), int(ExitCode.CANCELLED))
-        except TauraError as exc:
-            msg = ErrorMsg(type(exc).__name__, str(exc), int(exc.exit_code))
-        except MemoryError:
-            msg = ErrorMsg("MemoryError", "the worker ran out of memory", int(ExitCode.INTERNAL))
-        except Exception as exc:  # report, never die silently
-            msg = ErrorMsg(
-                "internal", f"{type(exc).__name__}: {exc}", int(ExitCode.INTERNAL), traceback.format_exc()
-            )
+        msg = execute(task, conn.send, cancelled)
         try:
             for attempt in attempts():
                 conn.send(WarningMsg(f"offline mode blocked a network access: {attempt}"))

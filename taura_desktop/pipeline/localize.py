@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from taura_desktop.core import edits
 from taura_desktop.core.project import Project
-from taura_desktop.errors import BadInputError, UsageError
-from taura_desktop.jobs import JobEvent, run_stage
+from taura_desktop.errors import BadInputError, CancelledError, UsageError
+from taura_desktop.jobs import JobEvent, StageSession, run_stage
+from taura_desktop.jobs.worker import Worker
 from taura_desktop.pipeline import project_ops
 from taura_desktop.pipeline.deliver import ExportOptions, write_qc_report
 from taura_desktop.pipeline.transcribe import TranscribeOptions
@@ -87,7 +89,15 @@ def _master_format(video: Path, wanted: str) -> str:
     return wanted
 
 
-def localize(opts: LocalizeOptions, on_event: Callable[[JobEvent], None] | None = None) -> LocalizeResult:
+def localize(
+    opts: LocalizeOptions,
+    on_event: Callable[[JobEvent], None] | None = None,
+    workers: Callable[[], Worker] | None = None,
+) -> LocalizeResult:
+    """Run the pipeline on ``opts.video``. ``workers`` (e.g. cluster workers for ``taura batch``)
+    gives a worker per stage run, and the target languages are then voiced concurrently; by
+    default every stage runs in this process's shared worker, one after the other. The project
+    is written here, by the caller, either way."""
     if not opts.targets:
         raise UsageError("localize: give at least one target language (--to xx)")
     video = Path(opts.video)
@@ -116,27 +126,35 @@ def localize(opts: LocalizeOptions, on_event: Callable[[JobEvent], None] | None 
                 "transcribe",
                 TranscribeOptions(model=opts.asr_model, language=source_lang),
                 on_event=on_event,
+                worker=_worker(workers),
             )
         run_stage(
             project,
             "translate",
             TranslateOptions(langs=opts.targets, engine=opts.mt_engine),
             on_event=on_event,
+            worker=_worker(workers),
         )
-        for lang in opts.targets:
-            run_stage(project, "voice", VoiceOptions(lang=lang, engine=opts.tts_engine), on_event=on_event)
+        voices = [VoiceOptions(lang=lang, engine=opts.tts_engine) for lang in opts.targets]
+        if workers is None:
+            for vo in voices:
+                run_stage(project, "voice", vo, on_event=on_event)
+        else:
+            run_stages(project, [("voice", vo) for vo in voices], workers, on_event=on_event)
         master = out_dir / f"{video.stem}.dubbed.{master_format}"
         summary = run_stage(
             project,
             "export",
             ExportOptions(master_format, str(master), opts.targets, opts.mix),
             on_event=on_event,
+            worker=_worker(workers),
         )
         subs = run_stage(
             project,
             "export",
             ExportOptions("subtitles", str(out_dir / "subtitles"), opts.targets),
             on_event=on_event,
+            worker=_worker(workers),
         )
         qc = write_qc_report(project, out_dir / "qc.json")
         counts = project.stage_counts()
@@ -154,3 +172,38 @@ def localize(opts: LocalizeOptions, on_event: Callable[[JobEvent], None] | None 
             problems=list(summary.get("problems", [])),
         )
     return result
+
+
+def _worker(workers: Callable[[], Worker] | None) -> Worker | None:
+    return workers() if workers is not None else None
+
+
+def run_stages(
+    project: Project,
+    runs: list[tuple[str, Any]],
+    workers: Callable[[], Worker],
+    *,
+    on_event: Callable[[JobEvent], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run several stages on one project at once, each in its own worker; results are applied
+    here as they arrive (this thread owns the project). Raises the first error after every run
+    has ended."""
+    sessions = [StageSession(project, stage, options, workers()) for stage, options in runs]
+    try:
+        for s in sessions:
+            for ev in s.start():
+                if on_event:
+                    on_event(ev)
+        while not all(s.done for s in sessions):
+            for s in sessions:
+                for ev in s.poll(0.05 if not s.done else 0.0):
+                    if on_event:
+                        on_event(ev)
+    except KeyboardInterrupt:
+        for s in sessions:
+            s.worker.kill()
+        raise CancelledError("cancelled") from None
+    errors = [s.error for s in sessions if s.error is not None]
+    if errors:
+        raise errors[0]
+    return [s.summary for s in sessions]
