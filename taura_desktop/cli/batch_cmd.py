@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from taura_desktop.errors import ExitCode
+from taura_desktop.errors import ExitCode, UsageError
 from taura_desktop.pipeline.batch import DEFAULT_SUBS_PATTERN, VideoStatus
 
 STATE_STYLE = {"done": "green", "skipped": "cyan", "failed": "red", "running": "yellow", "queued": "dim"}
@@ -160,6 +160,10 @@ def cmd_batch(args: Any) -> int:
     )
     from taura_desktop.pipeline.raypool import RayWorker, StagePool, actor_env, connect
 
+    if args.cluster not in ("local", "auto") and not args.cluster.startswith("ray://"):
+        raise UsageError(f"taura batch: --cluster {args.cluster}: use local, auto or ray://HOST:PORT")
+    if args.num_cpus is not None and args.num_cpus < 1:
+        raise UsageError(f"taura batch: --num-cpus {args.num_cpus}: at least 1")
     targets = tuple(args.to)
     jobs = discover(args.input, targets, args.subs_pattern)
     opts = BatchOptions(

@@ -251,10 +251,18 @@ def connect(cluster: str, *, num_cpus: int | None = None) -> Iterator[Any]:
         kwargs.pop("include_dashboard")
     else:
         raise UsageError(f"--cluster {cluster}: use local, auto or ray://HOST:PORT")
-    try:
-        ray.init(address=address, **kwargs)
-    except ConnectionError as exc:
-        raise EngineUnavailableError(f"ray cluster {cluster}: cannot connect ({exc})") from None
+    attempts = 2 if cluster == "local" else 1  # a busy machine can miss Ray's start-up deadline
+    for attempt in range(1, attempts + 1):
+        try:
+            ray.init(address=address, **kwargs)
+            break
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                ray.shutdown()
+            if attempt == attempts:
+                what = "did not start" if cluster == "local" else "cannot connect"
+                detail = " ".join(str(exc).split())[:200]
+                raise EngineUnavailableError(f"ray cluster {cluster}: {what} ({detail})") from None
     try:
         yield ray
     finally:
