@@ -18,9 +18,12 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from taura_desktop.errors import CancelledError, EngineUnavailableError, UsageError
@@ -31,6 +34,7 @@ MODEL_STAGES = frozenset({"transcribe", "translate", "voice"})
 # What the actors need from the driver's environment (model store, offline mode, caches).
 ENV_PREFIXES = ("TAURA_", "XDG_", "ARGOS_", "HF_")
 ENV_NAMES = ("HOME", "PATH", "LC_ALL", "LANG")
+RAY_MARKS = ("ray::", "/ray/", "raylet", "gcs_server")  # in the command lines of Ray's processes
 
 
 def import_ray() -> Any:
@@ -266,7 +270,61 @@ def connect(cluster: str, *, num_cpus: int | None = None) -> Iterator[Any]:
     try:
         yield ray
     finally:
+        started = _ray_descendants() if cluster == "local" else {}
         ray.shutdown()
+        _reap(started)
+
+
+def _proc_table() -> dict[int, tuple[int, str, str]]:
+    """pid -> (parent pid, start time, command line) of the processes visible in /proc."""
+    table: dict[int, tuple[int, str, str]] = {}
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return table
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+        if fields[0] != "Z":
+            table[int(entry.name)] = (int(fields[1]), fields[19], cmd)
+    return table
+
+
+def _ray_descendants() -> dict[int, str]:
+    """Ray's processes that this process started (head, raylet, agents, workers): pid -> start
+    time, to tell them from a later process that reuses the pid."""
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found: dict[int, str] = {}
+    todo = list(children.get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        if any(mark in table[pid][2] for mark in RAY_MARKS):
+            found[pid] = table[pid][1]
+    return found
+
+
+def _reap(started: dict[int, str], grace_s: float = 20.0) -> None:
+    """After ``ray.shutdown()``: give the runtime's processes ``grace_s`` to exit, then end the
+    stragglers (Ray's agents otherwise linger until they notice their raylet is gone)."""
+    deadline = time.monotonic() + grace_s
+    while started:
+        table = _proc_table()
+        started = {pid: t for pid, t in started.items() if pid in table and table[pid][1] == t}
+        if not started or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    for pid in started:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 Factory = Callable[[], Worker]
