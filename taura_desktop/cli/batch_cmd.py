@@ -45,7 +45,12 @@ def add_parser(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     )
     p.add_argument("--source-lang", default=None, help="spoken language when the subtitle name has none")
     p.add_argument("--num-cpus", type=int, default=None, help="CPUs of the local Ray runtime (default: all)")
-    p.add_argument("--asr-model", default="small")
+    p.add_argument(
+        "--asr-model",
+        default=None,
+        help="speech recognition model (default: the best installed for the source language)",
+    )
+    p.add_argument("--glossary", type=Path, default=None, help="glossary JSON file merged into each project")
     p.add_argument("--mt-engine", choices=("auto", "argos", "apertium"), default="auto")
     p.add_argument("--tts-engine", choices=("espeak", "piper", "xtts"), default="espeak")
     p.add_argument("--mix", choices=("replace", "duck", "background"), default="duck")
@@ -169,6 +174,7 @@ def cmd_batch(args: Any) -> int:
     opts = BatchOptions(
         out_dir=args.output.resolve(),
         asr_model=args.asr_model,
+        glossary=args.glossary.resolve() if args.glossary else None,
         mt_engine=args.mt_engine,
         tts_engine=args.tts_engine,
         mix=args.mix,

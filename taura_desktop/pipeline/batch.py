@@ -191,7 +191,8 @@ class BatchState:
 @dataclass(frozen=True, slots=True)
 class BatchOptions:
     out_dir: Path
-    asr_model: str = "small"
+    asr_model: str | None = None  # None: the best installed for the source language
+    glossary: Path | None = None
     mt_engine: str = "auto"
     tts_engine: str = "espeak"
     mix: str = "duck"
@@ -253,6 +254,7 @@ def run_batch(
             out_dir=opts.out_dir / job.stem,
             source_lang=job.source_lang or opts.source_lang,
             asr_model=opts.asr_model,
+            glossary=opts.glossary,
             mt_engine=opts.mt_engine,
             tts_engine=opts.tts_engine,
             mix=opts.mix,
