@@ -39,6 +39,11 @@ if ! "$VENV/bin/python" -m pip --python "$work/venv/bin/python" check > "$work/p
   cat "$work/pip-check.txt"; say "error: the wheel's dependencies are not satisfied"; exit 1
 fi
 
+# The demo transcribes with Whisper: use the model store the tests share when it has one
+# (./setup.sh test fills it), else the user's (./setup.sh demo installs base there).
+models="${TAURA_TEST_MODELS:-$HOME/.cache/taura/test-models}"
+if [[ -z "${TAURA_MODELS_DIR:-}" && -d "$models/whisper" ]]; then export TAURA_MODELS_DIR="$models"; fi
+
 cd "$work"   # away from the checkout
 export PYTHONPATH="" QT_QPA_PLATFORM=offscreen
 where="$("$work/venv/bin/python" -c 'import taura_desktop; print(taura_desktop.__file__)')"

@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 app="$(cd "${1:-build/frozen/dist/taura-desktop}" && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+# The demo transcribes with Whisper: use the model store the tests share when it has one
+# (./setup.sh test fills it), else the user's (./setup.sh demo installs base there).
+models="${TAURA_TEST_MODELS:-$HOME/.cache/taura/test-models}"
+if [[ -z "${TAURA_MODELS_DIR:-}" && -d "$models/whisper" ]]; then export TAURA_MODELS_DIR="$models"; fi
+if [[ -z "${TAURA_MODELS_DIR:-}" ]]; then export TAURA_MODELS_DIR="${XDG_DATA_HOME:-$HOME/.local/share}/taura-desktop/models"; fi
 export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share" XDG_CONFIG_HOME="$work/home/.config" \
   XDG_CACHE_HOME="$work/home/.cache"
 mkdir -p "$HOME"

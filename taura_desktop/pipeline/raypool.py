@@ -250,12 +250,15 @@ def connect(cluster: str, *, num_cpus: int | None = None) -> Iterator[Any]:
     if cluster == "local":
         kwargs.update(num_cpus=num_cpus or os.cpu_count() or 1, configure_logging=False)
         address: str | None = "local"
+        # On a busy machine Ray's agents can take longer than the raylet's default wait for
+        # them (it then aborts); the raylet inherits this from our environment.
+        os.environ.setdefault("RAY_agent_register_timeout_ms", "120000")
     elif cluster == "auto" or cluster.startswith("ray://"):
         address = cluster
         kwargs.pop("include_dashboard")
     else:
         raise UsageError(f"--cluster {cluster}: use local, auto or ray://HOST:PORT")
-    attempts = 2 if cluster == "local" else 1  # a busy machine can miss Ray's start-up deadline
+    attempts = 4 if cluster == "local" else 1  # a busy machine can miss Ray's start-up deadline
     for attempt in range(1, attempts + 1):
         try:
             ray.init(address=address, **kwargs)
