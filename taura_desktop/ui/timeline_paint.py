@@ -8,7 +8,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -19,6 +19,9 @@ from PySide6.QtGui import (
     QPixmap,
 )
 
+from taura_desktop.core.model import VoiceClip
+from taura_desktop.dub.cache import load_fitted
+from taura_desktop.errors import TauraError
 from taura_desktop.ui.timefmt import format_ms, ruler_step
 
 if TYPE_CHECKING:
@@ -45,10 +48,22 @@ from taura_desktop.ui.timeline_cache import (
 )
 from taura_desktop.ui.timeline_view import TimelineView
 
+CLIP_ENV_MS = 10
+CLIP_ENV_READS_PER_PAINT = 12  # clip audio reads per paint (the rest follow in later paints)
+
 
 class TimelinePainter(TimelineView):
+    _env_budget = 0
+    _env_pending = False
     # -- painting ----------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
+        self._env_budget = CLIP_ENV_READS_PER_PAINT
+        self._env_pending = False
+        self._paint_all(event)
+        if self._env_pending:  # more clip waveforms to read: one more paint, soon
+            QTimer.singleShot(0, self.update)
+
+    def _paint_all(self, event: QPaintEvent) -> None:
         cache = self._ensure_cache()
         p = QPainter(self)
         pal = self.palette()
@@ -277,6 +292,8 @@ class TimelinePainter(TimelineView):
                     drawn += 1
                     continue
                 p.fillRect(QRectF(x0, y + 2, min(cw, w) if code != _V_OVER else w, h - 4), color)
+                if clip is not None and cw >= 12:
+                    self._paint_clip_wave(p, clip, x0, y + 2, min(cw, w), h - 4)
                 if clip is not None and clip.fit is not None and clip.fit.overrun_ms > 0:
                     over = clip.fit.overrun_ms / mspp
                     p.fillRect(
@@ -372,3 +389,56 @@ class TimelinePainter(TimelineView):
         )
         p.end()
         return pix
+
+    # clip waveforms in the voice track
+    def clip_envelope(self, clip: VoiceClip, *, budgeted: bool = False) -> np.ndarray | None:
+        """Peak level per CLIP_ENV_MS of ``clip`` as placed (cached by clip key; None when the
+        audio cannot be read, or when this paint already read its share of clips)."""
+        key = clip.key if clip.fit is None else f"{clip.key}|{clip.fit.placed_ms}|{clip.fit.speed:.4f}"
+        env = self._clip_env.get(key)
+        if env is not None:
+            self._clip_env.move_to_end(key)
+            return env
+        if self._project is None or (budgeted and self._env_budget <= 0):
+            return None
+        self._env_budget -= 1
+        try:
+            sr, samples = load_fitted(self._project.store, clip)
+        except (TauraError, OSError, ValueError):
+            env = np.zeros(0, dtype=np.float32)
+        else:
+            n = max(1, round(sr * CLIP_ENV_MS / 1000))
+            k = len(samples) // n
+            env = (
+                np.abs(np.asarray(samples[: k * n], dtype=np.float32)).reshape(k, n).max(axis=1)
+                if k
+                else np.zeros(0, dtype=np.float32)
+            )
+            peak = float(env.max()) if len(env) else 0.0
+            env = env / peak if peak > 0 else env
+        self._clip_env[key] = env
+        if len(self._clip_env) > 4000:
+            self._clip_env.popitem(last=False)
+        return env
+
+    def _paint_clip_wave(self, p: QPainter, clip: VoiceClip, x: float, y: float, w: float, h: float) -> None:
+        env = self.clip_envelope(clip, budgeted=True)
+        if env is None:
+            self._env_pending = True
+            return
+        if not len(env):
+            return
+        px_per_bucket = CLIP_ENV_MS / self._ms_per_px
+        cols = max(1, int(w))
+        idx = np.minimum((np.arange(cols) / px_per_bucket).astype(np.int64), len(env) - 1)
+        levels = env[idx]
+        mid = y + h / 2
+        half = (h - 2) / 2
+        p.setPen(QPen(QColor(255, 255, 255, 200), 1))
+        p.drawLines(
+            [
+                QLineF(x + i + 0.5, mid - lv * half, x + i + 0.5, mid + lv * half)
+                for i, lv in enumerate(levels.tolist())
+                if lv > 0.02
+            ]
+        )

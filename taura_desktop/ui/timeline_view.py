@@ -7,6 +7,7 @@ import math
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QFont,
@@ -63,6 +64,8 @@ class TimelineView(QWidget):
         self._dirty = True
         self._peaks: Peaks | None = None
         self._tiles: OrderedDict[tuple[int, int, int], QPixmap] = OrderedDict()
+        #: clip key -> (envelope bucket ms, peak per bucket) for the voice-track waveforms
+        self._clip_env: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tracks: list[Track] = []
         self._ms_per_px = 20.0
         self._offset_ms = 0.0

@@ -192,6 +192,21 @@ def test_p_stops_at_the_end_and_shift_p_plays_the_current_dub_of_one_segment(
     others = [s for s in w.project.segments() if s.id != sid]
     assert all(s.translation("es").clip is None for s in others)  # type: ignore[union-attr]
     a, _ = read_wav(first.path)
+    # the voice track draws that clip's waveform (peak-normalized envelope of the placed audio)
+    clip = w.project.state.segments[sid].translation("es").clip  # type: ignore[union-attr]
+    assert clip is not None
+    env = w.timeline.clip_envelope(clip)
+    assert env is not None and len(env) >= clip.duration_ms // 10 - 1 and float(env.max()) == 1.0
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    img = QImage(300, 26, QImage.Format.Format_ARGB32)
+    img.fill(QColor(0, 0, 0))
+    painter = QPainter(img)
+    w.timeline.set_view(0.0, clip.duration_ms / 300)  # the clip spans the image
+    w.timeline._paint_clip_wave(painter, clip, 0.0, 0.0, 300.0, 26.0)
+    painter.end()
+    lit = sum(1 for x in range(300) if img.pixelColor(x, 13).red() > 100)
+    assert lit > 30  # the waveform is drawn across the clip
     # fix the text, re-voice (Ctrl+R), play again: a different clip is heard
     w.project.apply(edits.set_translation_text(w.project.state, sid, "es", "Una frase nueva y distinta."))
     with qtbot.waitSignal(w.jobs.stageSummary, timeout=60000) as sig:
