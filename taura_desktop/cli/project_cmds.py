@@ -123,13 +123,10 @@ def cmd_relink(args: Any) -> int:
 def cmd_info(args: Any) -> int:
     from taura_desktop.cli.main import print_json
 
-    with Project.open(args.project, read_only=True) as p:
-        data = project_ops.info(p)
-        if p.recovered is not None:
-            data["recovered"] = p.recovered.message()
-        problem = project_ops.media_problem(p)
-        if problem is not None:
-            data["media_problem"] = problem
+    data = project_ops.quick_info(args.project)  # from the counts kept in the file
+    if data is None:
+        with Project.open(args.project, read_only=True) as p:
+            data = project_ops.info(p)
     if args.json:
         print_json(data)
         return 0

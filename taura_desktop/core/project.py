@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from taura_desktop.core import serde
 from taura_desktop.core.clipkeys import clip_audio_keys
@@ -115,6 +115,8 @@ class ProjectState:
 class Project:
     """An open project file. Use :meth:`create` or :meth:`open`; close when done."""
 
+    _close_hooks: ClassVar[list[Callable[[Project], None]]] = []
+
     def __init__(self, store: ProjectStore, state: ProjectState, recovered: RecoveryInfo | None) -> None:
         self.store = store
         self.state = state
@@ -176,9 +178,21 @@ class Project:
     def read_only(self) -> bool:
         return self.store.read_only
 
+    @classmethod
+    def add_close_hook(cls, hook: Callable[[Project], None]) -> None:
+        """Run ``hook(project)`` when a project opened for writing closes (upper layers keep
+        derived summaries current this way); a failing hook is logged, never raised."""
+        if hook not in cls._close_hooks:
+            cls._close_hooks.append(hook)
+
     def close(self) -> None:
         try:
             if not self.read_only:
+                for hook in list(self._close_hooks):
+                    try:
+                        hook(self)
+                    except Exception:
+                        log.exception("close hook failed")
                 try:
                     self.collect_clips(keep_history=False)  # undo ends with the session
                 except TauraError as exc:  # housekeeping: never lose the close over it

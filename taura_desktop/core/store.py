@@ -31,7 +31,7 @@ from typing import NoReturn
 import numpy as np
 
 from taura_desktop.core import clipcodec, serde
-from taura_desktop.core.lock import ProjectLock
+from taura_desktop.core.lock import ProjectLock, holder_of
 from taura_desktop.core.model import ProjectMeta, Segment, Speaker
 from taura_desktop.errors import ProjectError, ReadOnlyProjectError
 
@@ -356,6 +356,24 @@ class ProjectStore:
             last_write=None if last is None else float(json.loads(last)),
         )
 
+    def revision(self) -> int:
+        """Increases with every committed change of segments, speakers or meta."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+        return 0 if row is None else int(row[0])
+
+    def load_head(self) -> tuple[ProjectMeta, list[Speaker]]:
+        """Meta and speakers only (cheap for any project size)."""
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'project'").fetchone()
+            meta = serde.meta_from(json.loads(row[0]))
+            speakers = [
+                serde.speaker_from(sid, json.loads(data))
+                for sid, data in self._db.execute("SELECT id, data FROM speakers ORDER BY rowid")
+            ]
+        except (sqlite3.DatabaseError, KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise ProjectError(f"{self.path}: damaged project data ({type(exc).__name__}: {exc})") from None
+        return meta, speakers
+
     # -- sessions (crash detection) ------------------------------------------------------------
     def begin_session(self) -> None:
         self._writable()
@@ -405,6 +423,10 @@ class ProjectStore:
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_write', ?)",
                 (repr(time.time()),),
+            )
+            db.execute(  # the content revision: summaries computed at another one are stale
+                "INSERT INTO meta (key, value) VALUES ('revision', '1') "
+                "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
             )
             db.execute("COMMIT")
         except BaseException as exc:
@@ -478,6 +500,22 @@ class ProjectStore:
             return  # derived data: computed again next time
         with _saving(self.path), self._db:
             self._db.execute("INSERT OR REPLACE INTO cache (key, data) VALUES (?, ?)", (key, data))
+
+    def keep_cache(self, key: str, data: bytes) -> None:
+        """Store derived data even from a read-only open, when nobody is writing the project
+        and the file is writable (else skip it: it is computed again next time)."""
+        if not self.read_only:
+            self.put_cache(key, data)
+            return
+        busy = holder_of(self.path) is not None
+        if busy or _on_read_only_fs(self.path) or not os.access(self.path, os.W_OK):
+            return
+        with contextlib.suppress(sqlite3.Error, OSError):
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=1.0)
+            try:
+                db.execute("INSERT OR REPLACE INTO cache (key, data) VALUES (?, ?)", (key, data))
+            finally:
+                db.close()
 
     def get_cache(self, key: str) -> bytes | None:
         row = self._db.execute("SELECT data FROM cache WHERE key = ?", (key,)).fetchone()

@@ -6,14 +6,26 @@ exporting one language's subtitles, QC reports and the ``info`` summary.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from taura_desktop.core import edits
-from taura_desktop.core.model import Origin, Segment, Status, Translation, new_id, text_hash
+from taura_desktop.core.model import (
+    MediaRef,
+    Origin,
+    ProjectMeta,
+    Segment,
+    Speaker,
+    Status,
+    Translation,
+    new_id,
+    text_hash,
+)
 from taura_desktop.core.project import Project
+from taura_desktop.core.store import ProjectStore
 from taura_desktop.errors import MediaError, SubtitleError, UsageError
 from taura_desktop.pipeline.stale import stale_report
 from taura_desktop.segmentation.profiles import Profile, get_profile
@@ -48,15 +60,18 @@ def new_project(
 
 def media_problem(project: Project) -> str | None:
     """None when the project's media is where it was and unchanged; else a one-line reason."""
+    return _media_problem(project.path, project.meta.media)
+
+
+def _media_problem(path: Path, media: MediaRef | None) -> str | None:
     from taura_desktop.media.probe import media_difference
 
-    media = project.meta.media
     why = None if media is None else media_difference(media)
     if media is None or why is None:
         return None
     state = "is missing" if why == "missing" else f"is {why}"
-    return (f"{project.path}: its media {media.path} {state}; point the project at the right file "
-            f"with 'taura relink {project.path} NEWPATH'")
+    return (f"{path}: its media {media.path} {state}; point the project at the right file "
+            f"with 'taura relink {path} NEWPATH'")
 
 
 def check_media(project: Project) -> None:
@@ -256,10 +271,12 @@ def qc_reports(project: Project, lang: str | None = None) -> list[QcReport]:
     return check_cues(items, profile_of(project), code)
 
 
-def info(project: Project) -> dict[str, Any]:
-    """The ``taura info --json`` document."""
+SUMMARY_KEY = "summary:v1"
+
+
+def summary(project: Project) -> dict[str, Any]:
+    """The part of ``info`` that needs every segment: counts per stage, stale clips, QC."""
     counts = project.stage_counts()
-    media = project.meta.media
     qc: dict[str, dict[str, int]] = {}
     for lang in languages(project):
         reports = qc_reports(project, lang)
@@ -269,14 +286,50 @@ def info(project: Project) -> dict[str, Any]:
                 by_rule[issue.rule] = by_rule.get(issue.rule, 0) + 1
         qc[lang] = {"cues_with_issues": sum(1 for r in reports if r.issues), **by_rule}
     return {
-        "name": project.meta.name,
-        "path": str(project.path),
         "segments": len(project),
-        "source_lang": project.meta.source_lang,
         "targets": {
             lang: {**counts[lang], "stale": len(stale_report(project, lang).stale)}
             for lang in project.meta.target_langs
         },
+        "qc": qc,
+    }
+
+
+def store_summary(project: Project) -> None:
+    """Keep the summary of the project's current revision in the file (done when a project
+    opened for writing closes), so ``info`` answers without loading every segment."""
+    if project.read_only:
+        return
+    rev = project.store.revision()
+    if _stored_summary(project.store, rev) is not None:
+        return
+    project.store.put_cache(SUMMARY_KEY, json.dumps({"revision": rev, **summary(project)}).encode())
+
+
+def _stored_summary(store: ProjectStore, rev: int) -> dict[str, Any] | None:
+    raw = store.get_cache(SUMMARY_KEY)
+    try:
+        data = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("revision") != rev:
+        return None
+    return data
+
+
+Project.add_close_hook(store_summary)
+
+
+def _info_doc(
+    path: Path, meta: ProjectMeta, speakers: Sequence[Speaker], summ: dict[str, Any]
+) -> dict[str, Any]:
+    media = meta.media
+    doc: dict[str, Any] = {
+        "name": meta.name,
+        "path": str(path),
+        "segments": summ["segments"],
+        "source_lang": meta.source_lang,
+        "targets": {lang: summ["targets"][lang] for lang in meta.target_langs},
         "duration_ms": media.duration_ms if media else None,
         "media": None
         if media is None
@@ -288,10 +341,40 @@ def info(project: Project) -> dict[str, Any]:
             "width": media.width,
             "height": media.height,
         },
-        "speakers": [{"id": s.id, "name": s.name} for s in project.state.speakers.values()],
-        "source_origin": project.meta.settings.get(SOURCE_ORIGIN),
-        "qc": qc,
+        "speakers": [{"id": s.id, "name": s.name} for s in speakers],
+        "source_origin": meta.settings.get(SOURCE_ORIGIN),
+        "qc": summ["qc"],
     }
+    problem = _media_problem(path, media)
+    if problem is not None:
+        doc["media_problem"] = problem
+    return doc
+
+
+def info(project: Project) -> dict[str, Any]:
+    """The ``taura info --json`` document (its summary is kept in the file for next time)."""
+    rev = project.store.revision()
+    stored = _stored_summary(project.store, rev)
+    summ = stored if stored is not None else summary(project)
+    if stored is None:
+        project.store.keep_cache(SUMMARY_KEY, json.dumps({"revision": rev, **summ}).encode())
+    return _info_doc(project.path, project.meta, list(project.state.speakers.values()), summ)
+
+
+def quick_info(path: Path) -> dict[str, Any] | None:
+    """The ``info`` document from the summary kept in the file, without loading the segments
+    (read-only, so it works while another process writes); None when that summary is stale."""
+    store = ProjectStore.open(Path(path), read_only=True)
+    try:
+        stored = _stored_summary(store, store.revision())
+        if stored is None:
+            return None
+        meta, speakers = store.load_head()
+        if set(meta.target_langs) - set(stored["targets"]):
+            return None
+        return _info_doc(store.path, meta, speakers, stored)
+    finally:
+        store.close()
 
 
 def approve(project: Project, seg_ids: Sequence[str], lang: str) -> None:
