@@ -71,7 +71,13 @@ class DuckEnvelope:
         """Mean of gain^2 over each hop (``points`` samples of the envelope per hop)."""
         if len(self.xp) == 0 or self.duck_db == 0 or n_hops == 0:
             return np.ones(n_hops)
-        t = (np.arange(n_hops * points, dtype=np.float64) + 0.5) * (hop / points)
-        depth = np.interp(t, self.xp.astype(np.float64), self.fp, left=0.0, right=0.0)
-        g2 = np.power(10.0, depth * (self.duck_db / 10.0))
-        return np.asarray(g2.reshape(n_hops, points).mean(axis=1))
+        out = np.empty(n_hops)
+        xp = self.xp.astype(np.float64)
+        step = 1 << 14  # hops per piece: the temporaries stay ~4 MB on any programme length
+        for h0 in range(0, n_hops, step):
+            k = min(step, n_hops - h0)
+            t = (np.arange(h0 * points, (h0 + k) * points, dtype=np.float64) + 0.5) * (hop / points)
+            depth = np.interp(t, xp, self.fp, left=0.0, right=0.0)
+            g2 = np.power(10.0, depth * (self.duck_db / 10.0))
+            out[h0 : h0 + k] = g2.reshape(k, points).mean(axis=1)
+        return out

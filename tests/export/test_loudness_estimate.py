@@ -180,3 +180,15 @@ def test_broken_subtitle_fails_in_one_line(tmp_path: Path, source_mp4: Path, cac
                       original_lang="en")
     assert "\n" not in str(ei.value)
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["bad.srt", "cache"]
+
+
+def test_duck_hop_power_is_computed_in_pieces_without_seams() -> None:
+    hop, n_hops, points = 480, 40_000, 32  # more hops than one piece (16,384)
+    edges = [16_384 * hop - 3_000, 32_768 * hop + 100]  # clips straddling both piece seams
+    env = DuckEnvelope([(s, s + 9_000) for s in edges], 48000, -12.0, 80, 300)
+    hp = env.hop_power(n_hops, hop, points)
+    t = (np.arange(n_hops * points, dtype=np.float64) + 0.5) * (hop / points)
+    depth = np.interp(t, env.xp.astype(np.float64), env.fp, left=0.0, right=0.0)
+    whole = np.power(10.0, depth * (-12.0 / 10.0)).reshape(n_hops, points).mean(axis=1)
+    assert np.array_equal(hp, whole)
+    assert hp.min() < 0.1 and hp[0] == 1.0  # ducked under the clips, untouched elsewhere
