@@ -28,6 +28,7 @@ from taura_desktop.ui.window_ops import WindowOps
 class MainWindow(WindowOps):
     def __init__(self, settings: Settings | None = None, *, player_vo: str | None = None) -> None:
         super().__init__(settings, player_vo=player_vo)
+        self._connect_find_bar()
         self.table.customContextMenuRequested.connect(self._table_menu)
         self.timeline.activated.connect(lambda _sid: self.edit_translation())
         self.player.loop_button.toggled.connect(self._loop_toggled)

@@ -59,8 +59,6 @@ from taura_desktop.ui.segment_model import (
     FilterSpec,
     SegmentFilterProxy,
     SegmentTableModel,
-    find_next,
-    replace_all,
 )
 from taura_desktop.ui.segment_pane import SegmentPane
 from taura_desktop.ui.settings import Pref, Settings
@@ -164,10 +162,8 @@ class WindowBase(QMainWindow):
         self.replace_edit = QLineEdit(self)
         self.replace_edit.setPlaceholderText(self.tr("Replace with…"))
         self.replace_button = QPushButton(self.tr("Replace all"), self)
-        self.replace_button.clicked.connect(self.replace_all)
         self.replace_one_button = QPushButton(self.tr("Replace"), self)
         self.replace_one_button.setToolTip(self.tr("Replace in this segment and find the next one"))
-        self.replace_one_button.clicked.connect(self.replace_one)
         self.f_case = QCheckBox(self.tr("Aa"), self)
         self.f_case.setToolTip(self.tr("Match case"))
         self.f_word = QCheckBox(self.tr("Word"), self)
@@ -178,8 +174,6 @@ class WindowBase(QMainWindow):
             w.toggled.connect(self._filters_changed)
         self.f_speaker.currentIndexChanged.connect(self._filters_changed)
         self.find_edit.textChanged.connect(self._filters_changed)
-        self.find_edit.returnPressed.connect(self.find_next)
-        self.replace_edit.returnPressed.connect(self.replace_one)
         self.find_field.currentIndexChanged.connect(self._filters_changed)
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
@@ -190,19 +184,22 @@ class WindowBase(QMainWindow):
             bar.addWidget(w)
         bar.addWidget(self.f_speaker)
         bar.addStretch(1)
-        bar.addWidget(self.find_edit, 2)
-        bar.addWidget(self.find_field)
-        for w in (self.f_case, self.f_word, self.f_regex):
-            bar.addWidget(w)
-        bar.addWidget(self.replace_edit, 1)
-        bar.addWidget(self.replace_one_button)
-        bar.addWidget(self.replace_button)
+        find_bar = QHBoxLayout()  # a row of its own: the boxes keep a usable width
+        find_bar.setContentsMargins(4, 0, 4, 2)
+        find_bar.addWidget(self.find_edit, 2)
+        find_bar.addWidget(self.find_field)
+        for box in (self.f_case, self.f_word, self.f_regex):
+            find_bar.addWidget(box)
+        find_bar.addWidget(self.replace_edit, 2)
+        find_bar.addWidget(self.replace_one_button)
+        find_bar.addWidget(self.replace_button)
 
         table_host = QWidget(self)
         tl = QVBoxLayout(table_host)
         tl.setContentsMargins(0, 0, 0, 0)
         tl.setSpacing(0)
         tl.addLayout(bar)
+        tl.addLayout(find_bar)
         tl.addWidget(self.table, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -435,101 +432,6 @@ class WindowBase(QMainWindow):
         keep = self.selected_ids()
         self.proxy.set_spec(self.filter_spec())
         self._select_in_table(keep, scroll=True)
-
-    def focus_find(self) -> None:
-        self.find_edit.setFocus()
-        self.find_edit.selectAll()
-
-    def focus_replace(self) -> None:
-        """Ctrl+H: the find box when it is empty, else the replacement box (text selected)."""
-        if not self.find_edit.text():
-            self.focus_find()
-        else:
-            self.replace_edit.setFocus()
-            self.replace_edit.selectAll()
-
-    def find_next(self) -> None:
-        if self.project is None or self.model is None:
-            return
-        current = self.selected_ids()
-        try:
-            sid = find_next(
-                self.project,
-                self.model.ids(),
-                self.find_edit.text(),
-                lang=self.current_lang(),
-                field=str(self.find_field.currentData()),
-                after=current[0] if current else None,
-                case_sensitive=self.f_case.isChecked(),
-                whole_word=self.f_word.isChecked(),
-                regex=self.f_regex.isChecked(),
-            )
-        except TauraError as exc:
-            self.show_message(str(exc))
-            return
-        if sid is None:
-            self.show_message(self.tr("Not found: {0}").format(self.find_edit.text()))
-            return
-        self.select_segments([sid])
-
-    def _replace_field(self) -> str:
-        field = str(self.find_field.currentData())
-        return "translation" if field == "both" else field
-
-    def replace_all(self) -> None:
-        if self.project is None:
-            return
-        needle = self.find_edit.text()
-        if not needle:
-            self.show_message(self.tr("Type the text to find first."))
-            return
-        try:
-            edit = replace_all(
-                self.project,
-                needle,
-                self.replace_edit.text(),
-                lang=self.current_lang(),
-                field=self._replace_field(),
-                case_sensitive=self.f_case.isChecked(),
-                whole_word=self.f_word.isChecked(),
-                regex=self.f_regex.isChecked(),
-            )
-            n = len(edit.segments)
-            self.project.apply(edit)
-        except TauraError as exc:
-            self.show_message(str(exc))
-            return
-        self.show_message(self.tr("Replaced in {0} segments").format(n))
-
-    def replace_one(self) -> None:
-        """Replace the first match in the current segment (one undo step), then find the next."""
-        project, sid = self.project, self.current_id()
-        needle = self.find_edit.text()
-        if project is None:
-            return
-        if not needle:
-            self.show_message(self.tr("Type the text to find first."))
-            return
-        if sid is not None:
-            try:
-                edit = replace_all(
-                    project,
-                    needle,
-                    self.replace_edit.text(),
-                    lang=self.current_lang(),
-                    field=self._replace_field(),
-                    seg_ids=[sid],
-                    count=1,
-                    case_sensitive=self.f_case.isChecked(),
-                whole_word=self.f_word.isChecked(),
-                regex=self.f_regex.isChecked(),
-                )
-                if edit.segments:
-                    project.apply(edit)
-            except TauraError as exc:
-                self.show_message(str(exc))
-                return
-        self.find_next()
 
     # -- selection sync ------------------------------------------------------------------------------
     def selected_ids(self) -> list[str]:

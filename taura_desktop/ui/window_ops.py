@@ -38,13 +38,13 @@ from taura_desktop.ui.segment_model import (
 )
 from taura_desktop.ui.settings import Pref
 from taura_desktop.ui.tm_panel import approval_rows, remember_approved
-from taura_desktop.ui.window_base import WindowBase
+from taura_desktop.ui.window_find import WindowFind
 
 PROJECT_FILTER = "Taura projects (*.taura);;All files (*)"
 MEDIA_SUFFIXES = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".mp3", ".wav", ".flac", ".ogg", ".m4a"}
 
 
-class WindowOps(WindowBase):
+class WindowOps(WindowFind):
     # -- project lifecycle ---------------------------------------------------------------------------
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
