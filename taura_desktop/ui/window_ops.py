@@ -90,6 +90,9 @@ class WindowOps(WindowFind):
         if media is not None and Path(media.path).is_file():
             self.player.load(media.path)
             self._load_peaks(media.path)
+            problem = project_ops.media_problem(project)  # the file there is another video
+            if problem is not None:
+                self.show_banner(problem)
         elif media is not None:
             self.show_banner(self.tr("The video of this project was not found: {0}").format(media.path))
         self.timeline.zoom_to_fit()

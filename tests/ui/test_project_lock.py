@@ -84,3 +84,23 @@ def test_editor_is_refused_while_a_cli_command_writes(
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+
+
+def test_editor_says_when_the_video_was_replaced(qtbot: QtBot, settings: Settings, tmp_path: Path) -> None:
+    from taura_desktop.media.probe import fingerprint
+    from tests.mediagen import make_video
+
+    video = make_video(tmp_path / "v.mp4", 2, audio="tone", size="160x120")
+    path = tmp_path / "media.taura"
+    Project.create(path, media=fingerprint(video), source_lang="en").close()
+    first_size = video.stat().st_size
+    make_video(tmp_path / "other.mp4", 3, audio="tone", size="160x120").replace(video)
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    assert w.open_project(path)
+    assert w.banner.text() == (
+        f"{path}: its media {video} is a different file ({video.stat().st_size} bytes, the project's "
+        f"media had {first_size}); point "
+        f"the project at the right file with 'taura relink {path} NEWPATH'"
+    )
+    w.close_project()
