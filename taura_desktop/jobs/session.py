@@ -86,11 +86,27 @@ class StageSession:
         self.warnings: list[str] = []
         self._cancel_at: float | None = None
         self._started = False
+        self._planned = False
+        self._task: TaskSpec | None = None
+
+    def plan(self) -> None:
+        """Compute the stage's task. It reads the project and changes nothing, so an editor
+        runs it off its GUI thread (planning walks every segment); :meth:`submit` follows."""
+        self._task = self.stage.plan(self.project, self.options)
+        self._planned = True
 
     def start(self) -> list[JobEvent]:
         """Plan and submit. Returns events produced immediately (e.g. nothing to do)."""
+        self.plan()
+        return self.submit()
+
+    def submit(self) -> list[JobEvent]:
+        """Hand the planned task to the worker (from the thread that owns the project).
+        Returns events produced immediately (e.g. nothing to do)."""
+        if not self._planned:
+            raise RuntimeError("StageSession.plan() first")
         self._started = True
-        task = self.stage.plan(self.project, self.options)
+        task = self._task
         if task is None:
             self.done = True
             self.summary = self.stage.finish(self.project, {"skipped": True})

@@ -2,7 +2,9 @@
 
 Heavy work happens in the jobs' child process; this panel only polls the session from a
 QTimer on the GUI thread (results are applied to the project there, so the editor fills in
-as segments arrive) and never blocks: one ``poll(0)`` per tick.
+as segments arrive) and never blocks: one ``poll(0)`` per tick. Planning a stage (a walk over
+every segment, engine and voice checks) runs on a helper thread; only the hand-over to the
+worker happens on the GUI thread.
 """
 
 from __future__ import annotations
@@ -69,13 +71,16 @@ class JobsPanel(QWidget):
     stageSummary = Signal(str, str, object)  # stage, kind, the stage's summary dict
     message = Signal(str)
     idle = Signal()
+    _planned = Signal(object, object, object)  # request, session, what planning raised (or None)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._project: Project | None = None
         self._queue: deque[StageRequest] = deque()
         self._session: Any = None
+        self._planning: StageRequest | None = None  # the request being planned on the helper thread
         self._current: StageRequest | None = None
+        self._planned.connect(self._on_planned)  # queued: emitted from the helper thread
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._tick)
@@ -110,7 +115,7 @@ class JobsPanel(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._session is not None or bool(self._queue)
+        return self._session is not None or self._planning is not None or bool(self._queue)
 
     def has_pending(self, flag: str) -> bool:
         """Whether a queued or running request has ``extra[flag]`` set."""
@@ -126,7 +131,11 @@ class JobsPanel(QWidget):
 
     def cancel_all(self) -> None:
         self._queue.clear()
-        if self._session is not None:
+        if self._planning is not None:  # not handed to the worker yet: drop it
+            self._planning = None
+            self._log(f"{self._label()}: cancelled")
+            self._finish("cancelled")
+        elif self._session is not None:
             self._session.cancel()
             self.title.setText(self.tr("Cancelling {0}…").format(self._label()))
 
@@ -139,7 +148,7 @@ class JobsPanel(QWidget):
         self.message.emit(text)
 
     def _start_next(self) -> None:
-        if self._session is not None:
+        if self._session is not None or self._planning is not None:
             return
         if not self._queue or self._project is None:
             self.cancel_button.setEnabled(False)
@@ -148,21 +157,55 @@ class JobsPanel(QWidget):
             return
         req = self._queue.popleft()
         self._current = req
+        self._planning = req
+        self.title.setText(self.tr("Preparing {0}…").format(self._label()))
+        self.bar.setRange(0, 0)
+        threading.Thread(target=self._plan, args=(req, self._project), name="stage-plan",
+                         daemon=True).start()
+
+    def _plan(self, req: StageRequest, project: Project) -> None:
+        """Helper thread: load the stage and plan it, touching no widget; the result goes back
+        to the GUI thread through a queued signal."""
+        session: Any = None
+        error: BaseException | None = None
         try:
             from taura_desktop.jobs import StageSession
 
-            session = StageSession(self._project, req.stage, req.options)
-            events = session.start()
-        except Exception as exc:  # any failure to plan/submit is reported, the queue goes on
-            self._log(self.tr("{0} could not start: {1}").format(req.label or req.stage, exc))
-            self.stageFinished.emit(req.stage, "failed")
-            self.stageSummary.emit(req.stage, "failed", {"error": str(exc)})
-            callback = req.extra.get("on_finished")
-            if callable(callback):
-                callback("failed", {"error": str(exc)})
-            self._current = None
-            QTimer.singleShot(0, self._start_next)
+            session = StageSession(project, req.stage, req.options)
+            session.plan()
+        except Exception as exc:
+            error = exc
+        self._planned.emit(req, session, error)
+
+    def _on_planned(self, req: StageRequest, session: Any, error: BaseException | None) -> None:
+        if req is not self._planning:  # cancelled (or the project changed) meanwhile
             return
+        self._planning = None
+        if error is not None:
+            self._could_not_start(req, error)
+            return
+        try:
+            events = session.submit()
+        except Exception as exc:
+            self._could_not_start(req, exc)
+            return
+        self._run(req, session, events)
+
+    def _could_not_start(self, req: StageRequest, exc: BaseException) -> None:
+        """A failure to plan or submit is reported; the queue goes on."""
+        self._log(self.tr("{0} could not start: {1}").format(req.label or req.stage, exc))
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.title.setText(self.tr("No jobs running."))
+        self.stageFinished.emit(req.stage, "failed")
+        self.stageSummary.emit(req.stage, "failed", {"error": str(exc)})
+        callback = req.extra.get("on_finished")
+        if callable(callback):
+            callback("failed", {"error": str(exc)})
+        self._current = None
+        QTimer.singleShot(0, self._start_next)
+
+    def _run(self, req: StageRequest, session: Any, events: list[Any]) -> None:
         self._session = session
         self.title.setText(self.tr("Running {0}…").format(self._label()))
         self.bar.setRange(0, 0)

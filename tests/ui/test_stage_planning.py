@@ -1,0 +1,96 @@
+"""Planning a stage happens off the GUI thread: the event loop keeps ticking while a stage
+plans, a plan that fails is reported, and a stage cancelled while planning never starts."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from taura_desktop.core.project import Project
+from taura_desktop.jobs.session import StageSession
+from taura_desktop.ui.jobs_panel import JobsPanel, StageRequest, stage_options
+from tests.ui.latency import run_with_latency
+
+PLAN_S = 0.4
+
+
+@pytest.fixture
+def panel(qtbot: QtBot, project: Project) -> JobsPanel:
+    p = JobsPanel()
+    qtbot.addWidget(p)
+    p.set_project(project)
+    return p
+
+
+def _subtitles(tmp_path: Path) -> StageRequest:
+    return StageRequest("export", stage_options("export", kind="subtitles", output=str(tmp_path / "subs")))
+
+
+def test_planning_runs_on_a_helper_thread_and_the_loop_keeps_ticking(
+    panel: JobsPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[threading.Thread] = []
+    real_plan = StageSession.plan
+
+    def slow_plan(self: StageSession) -> None:
+        threads.append(threading.current_thread())
+        time.sleep(PLAN_S)  # a walk over a long project's segments
+        real_plan(self)
+
+    monkeypatch.setattr(StageSession, "plan", slow_plan)
+    report = run_with_latency(panel, [_subtitles(tmp_path)], timeout_s=120)
+    assert report.kinds == ["finished"]
+    assert len(threads) == 1 and threads[0] is not threading.main_thread()
+    assert (tmp_path / "subs").is_dir() and any((tmp_path / "subs").iterdir())
+    # the loop was never held for the planning time (it ticked all along)
+    assert report.max_gap_ms < PLAN_S * 1000
+    assert report.ticks >= int(PLAN_S * 1000 / 10 / 4)
+
+
+def test_a_plan_that_fails_is_reported_and_the_queue_goes_on(
+    qtbot: QtBot, panel: JobsPanel, tmp_path: Path
+) -> None:
+    summaries: list[tuple[str, str, Any]] = []
+    panel.stageSummary.connect(lambda s, k, d: summaries.append((s, k, d)))
+    bad = StageRequest("export", stage_options("export", kind="nope", output=str(tmp_path / "x")))
+    with qtbot.waitSignal(panel.idle, timeout=60000):
+        panel.enqueue(bad)
+        panel.enqueue(_subtitles(tmp_path))
+    assert [(s, k) for s, k, _d in summaries] == [("export", "failed"), ("export", "finished")]
+    assert "unknown kind 'nope'" in summaries[0][2]["error"]
+    assert not panel.busy
+
+
+def test_cancel_while_planning_never_starts_the_stage(
+    qtbot: QtBot, panel: JobsPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    submitted: list[StageSession] = []
+    real_plan, real_submit = StageSession.plan, StageSession.submit
+
+    def blocked_plan(self: StageSession) -> None:
+        release.wait(30)
+        real_plan(self)
+
+    def spy_submit(self: StageSession) -> list[Any]:
+        submitted.append(self)
+        return real_submit(self)
+
+    monkeypatch.setattr(StageSession, "plan", blocked_plan)
+    monkeypatch.setattr(StageSession, "submit", spy_submit)
+    kinds: list[str] = []
+    panel.stageFinished.connect(lambda _s, k: kinds.append(k))
+    panel.enqueue(_subtitles(tmp_path))
+    qtbot.waitUntil(lambda: panel._planning is not None, timeout=10000)
+    assert panel.busy
+    panel.cancel_all()
+    assert kinds == ["cancelled"] and not panel.busy
+    release.set()  # the plan finishes after the cancel: it is dropped
+    qtbot.wait(300)
+    assert submitted == [] and kinds == ["cancelled"]
+    assert not (tmp_path / "subs").exists()
