@@ -89,9 +89,19 @@ class StageSession:
         self._planned = False
         self._task: TaskSpec | None = None
 
+    @property
+    def plan_is_pure(self) -> bool:
+        """Whether the stage's ``plan`` only reads the project (its class says ``pure_plan =
+        True``): an editor then plans it off its GUI thread (planning walks every segment)."""
+        return bool(getattr(self.stage, "pure_plan", False))
+
+    @property
+    def planned(self) -> bool:
+        return self._planned
+
     def plan(self) -> None:
-        """Compute the stage's task. It reads the project and changes nothing, so an editor
-        runs it off its GUI thread (planning walks every segment); :meth:`submit` follows."""
+        """Compute the stage's task; :meth:`submit` follows. Off the thread that owns the
+        project only when :attr:`plan_is_pure`."""
         self._task = self.stage.plan(self.project, self.options)
         self._planned = True
 

@@ -43,6 +43,7 @@ class ExportPayload:
 
 class ExportStage:
     name = "export"
+    pure_plan = True  # plan() only reads the project
 
     def plan(self, project: Project, options: ExportOptions) -> TaskSpec | None:
         if options.kind not in KINDS:

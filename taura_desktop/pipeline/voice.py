@@ -181,6 +181,7 @@ def _slot(project: Project, seg: Segment) -> tuple[int, int, int | None]:
 
 class VoiceStage:
     name = "voice"
+    pure_plan = True  # plan() only reads the project
 
     def __init__(self) -> None:
         self._run = os.urandom(4).hex()  # results of one run merge into one undo step

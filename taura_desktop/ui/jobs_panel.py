@@ -164,15 +164,16 @@ class JobsPanel(QWidget):
                          daemon=True).start()
 
     def _plan(self, req: StageRequest, project: Project) -> None:
-        """Helper thread: load the stage and plan it, touching no widget; the result goes back
-        to the GUI thread through a queued signal."""
+        """Helper thread: load the stage and, when its plan only reads the project, plan it,
+        touching no widget; the result goes back to the GUI thread through a queued signal."""
         session: Any = None
         error: BaseException | None = None
         try:
             from taura_desktop.jobs import StageSession
 
             session = StageSession(project, req.stage, req.options)
-            session.plan()
+            if session.plan_is_pure:
+                session.plan()
         except Exception as exc:
             error = exc
         self._planned.emit(req, session, error)
@@ -185,6 +186,8 @@ class JobsPanel(QWidget):
             self._could_not_start(req, error)
             return
         try:
+            if not session.planned:  # a plan that changes the project runs on this thread
+                session.plan()
             events = session.submit()
         except Exception as exc:
             self._could_not_start(req, exc)

@@ -94,3 +94,22 @@ def test_cancel_while_planning_never_starts_the_stage(
     qtbot.wait(300)
     assert submitted == [] and kinds == ["cancelled"]
     assert not (tmp_path / "subs").exists()
+
+
+def test_a_plan_that_changes_the_project_stays_on_the_gui_thread(
+    panel: JobsPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from taura_desktop.pipeline.deliver import ExportStage
+
+    monkeypatch.setattr(ExportStage, "pure_plan", False)
+    threads: list[threading.Thread] = []
+    real_plan = StageSession.plan
+
+    def spy_plan(self: StageSession) -> None:
+        threads.append(threading.current_thread())
+        real_plan(self)
+
+    monkeypatch.setattr(StageSession, "plan", spy_plan)
+    report = run_with_latency(panel, [_subtitles(tmp_path)], timeout_s=120)
+    assert report.kinds == ["finished"]
+    assert threads == [threading.main_thread()]
