@@ -7,7 +7,7 @@ and bench/bench_diarize.py).
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,10 +75,13 @@ def make_conversation(
     gap_ms: tuple[int, int] = (150, 700),
     lead_ms: int = 500,
     order: Sequence[int] | None = None,
+    synth: Callable[[str, str], np.ndarray] | None = None,
 ) -> Conversation:
     """``turns`` turns cycling through ``voices`` (in a shuffled order with repeats), some
     short ("Yes."), every ``overlap_every``-th starting ``overlap_ms`` before the previous
-    one ends. ``order`` fixes who speaks each turn instead."""
+    one ends. ``order`` fixes who speaks each turn instead. ``synth(text, voice)`` returns
+    16 kHz samples (default: espeak-ng, see :func:`say`)."""
+    speak = synth or say
     rng = random.Random(seed)
     clips: list[tuple[np.ndarray, int, str]] = []
     speaker = 0
@@ -90,7 +93,7 @@ def make_conversation(
         text = SHORT[i % len(SHORT)] if short_every and i % short_every == short_every - 1 else LINES[
             rng.randrange(len(LINES))
         ]
-        clips.append((say(text, voices[speaker]), speaker, text))
+        clips.append((speak(text, voices[speaker]), speaker, text))
     total = lead_ms * SR // 1000 * 2 + sum(len(c) for c, _, _ in clips) + gap_ms[1] * SR // 1000 * turns
     out = np.zeros(total, np.float32)
     t = lead_ms * SR // 1000

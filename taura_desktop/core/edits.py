@@ -463,6 +463,21 @@ def set_voice(state: ProjectState, speaker_id: str, lang: str, voice: VoiceSpec)
     return Edit(f"Set {lang} voice", speakers=((sp, replace(sp, voices=voices)),))
 
 
+def merge_speakers(state: ProjectState, keep_id: str, merge_ids: Iterable[str]) -> Edit:
+    """Give every segment of ``merge_ids`` to ``keep_id`` and remove those speakers (one step)."""
+    if keep_id not in state.speakers:
+        raise EditError(f"no speaker with id {keep_id!r}")
+    gone = [sid for sid in dict.fromkeys(merge_ids) if sid != keep_id]
+    for sid in gone:
+        if sid not in state.speakers:
+            raise EditError(f"no speaker with id {sid!r}")
+    moved = tuple(
+        (s, replace(s, speaker_id=keep_id)) for s in state.ordered() if s.speaker_id in set(gone)
+    )
+    removed = tuple((state.speakers[sid], None) for sid in gone)
+    return Edit("Merge speakers", segments=moved, speakers=removed)
+
+
 def remove_speaker(state: ProjectState, speaker_id: str) -> Edit:
     sp = state.speakers.get(speaker_id)
     if sp is None:

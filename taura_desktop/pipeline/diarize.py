@@ -12,6 +12,7 @@ voices per target language. A whole run is one undo step.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from collections.abc import Callable
@@ -46,7 +47,7 @@ class DiarizeOptions:
     restart: bool = False
     device: str = "cpu"
     models_root: str | None = None
-    tts_engine: str = "espeak"
+    tts_engine: str | None = None  # voices for new speakers (None: the best installed engine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,18 +288,35 @@ def _match_existing(
 
 
 def _voices_for(
-    project: Project, order: list[str], new_ids: list[str], engine: str
+    project: Project, order: list[str], new_ids: list[str], engine: str | None, models_root: str | None
 ) -> dict[str, dict[str, VoiceSpec]]:
-    from taura_desktop.dub.voices import default_voices
+    """Default voices for the new speakers, per target language, distinct from each other and
+    from the voices known speakers already have: the engine's alternating default first, then
+    any other installed voice (other engines, espeak-ng variants)."""
+    from taura_desktop.dub.voices import default_voices, voice_choices
+    from taura_desktop.errors import TauraError
 
     out: dict[str, dict[str, VoiceSpec]] = {sid: {} for sid in new_ids}
     for lang in project.meta.target_langs:
         try:
-            specs = default_voices(order, lang, engine)
-        except Exception:  # no voice for this language with that engine: leave it unset
-            continue
+            specs = default_voices(order, lang, engine, models_root=models_root)
+        except TauraError:
+            specs = {}
+        taken = {
+            (sp.voices[lang].engine, sp.voices[lang].voice)
+            for sp in project.state.speakers.values()
+            if lang in sp.voices
+        }
+        pool: list[VoiceSpec] = [spec for spec, _ in voice_choices(lang, models_root)]
+        with contextlib.suppress(TauraError):  # espeak-ng variants
+            pool += list(default_voices(order, lang, "espeak").values())
         for sid in new_ids:
-            out[sid][lang] = specs[sid]
+            spec = specs.get(sid)
+            if spec is None or (spec.engine, spec.voice) in taken:
+                spec = next((c for c in pool if (c.engine, c.voice) not in taken), spec)
+            if spec is not None:
+                out[sid][lang] = spec
+                taken.add((spec.engine, spec.voice))
     return out
 
 
@@ -325,7 +343,7 @@ def assign(
         n_named += 1
         pending.append(Speaker(id=sid, name=f"Speaker {n_named}"))
         new_ids.append(sid)
-    voices = _voices_for(project, existing + new_ids, new_ids, opts.tts_engine)
+    voices = _voices_for(project, existing + new_ids, new_ids, opts.tts_engine, opts.models_root)
     speaker_pairs: list[tuple[Speaker | None, Speaker | None]] = [
         (None, replace(sp, voices=voices.get(sp.id, {}))) for sp in pending
     ]

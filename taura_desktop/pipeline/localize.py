@@ -18,6 +18,7 @@ from taura_desktop.jobs import JobEvent, StageSession, run_stage
 from taura_desktop.jobs.worker import Worker
 from taura_desktop.pipeline import project_ops
 from taura_desktop.pipeline.deliver import ExportOptions, write_qc_report
+from taura_desktop.pipeline.diarize import DiarizeOptions
 from taura_desktop.pipeline.transcribe import TranscribeOptions
 from taura_desktop.pipeline.translate import TranslateOptions
 from taura_desktop.pipeline.voice import VoiceOptions
@@ -89,6 +90,15 @@ def _master_format(video: Path, wanted: str) -> str:
     return wanted
 
 
+def _should_diarize(project: Project) -> bool:
+    """Diarize when the speaker model is installed, unless a person assigned speakers."""
+    from taura_desktop.pipeline.diarize import STATE_KEY, model_available
+
+    if project.state.speakers and STATE_KEY not in project.meta.settings:
+        return False
+    return model_available()
+
+
 def localize(
     opts: LocalizeOptions,
     on_event: Callable[[JobEvent], None] | None = None,
@@ -125,6 +135,14 @@ def localize(
                 project,
                 "transcribe",
                 TranscribeOptions(model=opts.asr_model, language=source_lang),
+                on_event=on_event,
+                worker=_worker(workers),
+            )
+        if _should_diarize(project):
+            run_stage(
+                project,
+                "diarize",
+                DiarizeOptions(tts_engine=opts.tts_engine),
                 on_event=on_event,
                 worker=_worker(workers),
             )

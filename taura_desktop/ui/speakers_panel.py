@@ -1,4 +1,6 @@
-"""Speakers and voices: rename speakers, add one, assign the selection, pick a voice per language."""
+"""Speakers and voices: rename, add and merge speakers, assign the selection, re-run diarization
+on the selection, pick a voice per language. ``speaker_palette`` gives each speaker the colour
+the timeline paints its segments with."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -29,6 +33,22 @@ from taura_desktop.ui.background import BackgroundCall, Report
 from taura_desktop.ui.preview import AudioOut, sample_text, synthesize_preview
 
 SPEAKER_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+# distinct hues that keep white text readable, in speaker order
+SPEAKER_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#e377c2", "#8c564b", "#17becf", "#bcbd22")
+
+
+def speaker_palette(project: Project | None) -> dict[str, QColor]:
+    """A colour per speaker id, by the order speakers were added (stable across renames)."""
+    if project is None:
+        return {}
+    colors = SPEAKER_COLORS
+    return {sid: QColor(colors[i % len(colors)]) for i, sid in enumerate(project.state.speakers)}
+
+
+def _swatch(color: QColor) -> QIcon:
+    pix = QPixmap(12, 12)
+    pix.fill(color)
+    return QIcon(pix)
 
 
 def _voice_data(spec: VoiceSpec) -> str:
@@ -72,22 +92,36 @@ class SpeakersPanel(QWidget):
         self._voices: dict[str, list[tuple[str, str]]] = {}
         self._loader = _VoiceLoader(self)
         self._loader.loaded.connect(self._on_voices)
+        self.enqueue: Callable[[object], None] | None = None  # queues a stage (the jobs panel)
         self.list = QListWidget(self)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.itemChanged.connect(self._renamed)
         self.list.currentItemChanged.connect(lambda *_: self._show_voices())
         self.add_button = QPushButton(self.tr("Add speaker"), self)
         self.add_button.clicked.connect(self.add_speaker)
         self.assign_button = QPushButton(self.tr("Assign to selection"), self)
         self.assign_button.clicked.connect(self.assign_selected)
+        self.merge_button = QPushButton(self.tr("Merge"), self)
+        self.merge_button.setToolTip(self.tr("Merge the selected speakers into the current one"))
+        self.merge_button.clicked.connect(self.merge_selected)
+        self.diarize_button = QPushButton(self.tr("Find speakers in selection"), self)
+        self.diarize_button.setToolTip(
+            self.tr("Re-run automatic speaker detection on the selected segments")
+        )
+        self.diarize_button.clicked.connect(self.rediarize_selection)
         self.voice_form = QFormLayout()
         self.voice_boxes: dict[str, QComboBox] = {}
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.assign_button)
+        buttons2 = QHBoxLayout()
+        buttons2.addWidget(self.merge_button)
+        buttons2.addWidget(self.diarize_button)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(self.tr("Speakers (double-click to rename)"), self))
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
+        layout.addLayout(buttons2)
         layout.addWidget(QLabel(self.tr("Voice per language"), self))
         layout.addLayout(self.voice_form)
 
@@ -112,9 +146,10 @@ class SpeakersPanel(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         project = self._project
+        colors = speaker_palette(project)
         if project is not None:
             for sp in sorted(project.state.speakers.values(), key=lambda s: s.name.casefold()):
-                item = QListWidgetItem(sp.name)
+                item = QListWidgetItem(_swatch(colors[sp.id]), sp.name)
                 item.setData(SPEAKER_ID_ROLE, sp.id)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
                 self.list.addItem(item)
@@ -161,6 +196,37 @@ class SpeakersPanel(QWidget):
             self.message.emit(self.tr("Select segments first."))
             return
         self._apply(lambda: edits.set_speaker(project.state, ids, sid))
+
+    def merge_selected(self) -> None:
+        """Merge the selected speakers into the current one (one undo step)."""
+        project = self._project
+        keep = self.current_speaker()
+        others = [str(i.data(SPEAKER_ID_ROLE)) for i in self.list.selectedItems()]
+        others = [sid for sid in others if sid != keep]
+        if project is None or keep is None or not others:
+            self.message.emit(self.tr("Select two or more speakers; the current one is kept."))
+            return
+        self._apply(lambda: edits.merge_speakers(project.state, keep, others))
+
+    def rediarize_selection(self) -> bool:
+        """Queue automatic speaker detection over the time range of the selected segments."""
+        project = self._project
+        ids = [i for i in self._selection() if project is not None and i in project.state.segments]
+        if project is None or not ids:
+            self.message.emit(self.tr("Select segments first."))
+            return False
+        if self.enqueue is None:
+            self.message.emit(self.tr("No job queue to run speaker detection in."))
+            return False
+        from taura_desktop.pipeline.diarize import DiarizeOptions
+        from taura_desktop.ui.jobs_panel import StageRequest
+
+        segs = [project.state.segments[i] for i in ids]
+        span = (min(s.start_ms for s in segs), max(s.end_ms for s in segs))
+        engine = project.meta.settings.get("tts_engine")
+        options = DiarizeOptions(range_ms=span, tts_engine=str(engine) if engine else None)
+        self.enqueue(StageRequest("diarize", options, self.tr("Find speakers ({0})").format(len(ids))))
+        return True
 
     def _on_voices(self, lang: str, voices: list[tuple[str, str]]) -> None:
         self._voices[lang] = voices

@@ -22,6 +22,7 @@ from PySide6.QtGui import (
 from taura_desktop.core.model import VoiceClip
 from taura_desktop.dub.cache import load_fitted
 from taura_desktop.errors import TauraError
+from taura_desktop.ui.speakers_panel import speaker_palette
 from taura_desktop.ui.timefmt import format_ms, ruler_step
 
 if TYPE_CHECKING:
@@ -248,13 +249,14 @@ class TimelinePainter(TimelineView):
         border = QPen(QColor(0, 0, 0, 90) if not dark else QColor(255, 255, 255, 70), 1)
         tr_cat = cache.tr_cat.get(lang)
         v_cat = cache.v_cat.get(lang)
+        speaker_colors = speaker_palette(self._project) if kind is TrackKind.SOURCE else {}
         drawn = 0
         for i in range(i0, i1):
             seg = cache.segs[i]
             x0 = HEADER_W + (seg.start_ms - off) / mspp
             w = max(1.0, (seg.end_ms - seg.start_ms) / mspp)
             if kind is TrackKind.SOURCE:
-                color = SRC_COLOR
+                color = speaker_colors.get(seg.speaker_id or "", SRC_COLOR)  # speaker colour
                 label = seg.source_text
             elif kind is TrackKind.TRANSLATION:
                 code = int(tr_cat[i]) if tr_cat is not None else 0

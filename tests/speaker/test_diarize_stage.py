@@ -11,11 +11,12 @@ import pytest
 
 from taura_desktop.cli.main import main
 from taura_desktop.core import edits
-from taura_desktop.core.model import Segment, Translation, Word, new_id
+from taura_desktop.core.model import Segment, Translation, VoiceSpec, Word, new_id
 from taura_desktop.jobs import run_stage
 from taura_desktop.jobs.worker import Worker
 from taura_desktop.pipeline import project_ops
 from taura_desktop.pipeline.diarize import DiarizeOptions
+from taura_desktop.pipeline.voice import VoiceItem, clone_references
 from tests.convgen import VOICES, Conversation, make_conversation
 
 
@@ -95,6 +96,17 @@ def test_diarize_assigns_splits_voices_undoes_and_resumes(
         assert left.end_ms == right.start_ms
         assert conv.truth[2][1] - 50 <= left.end_ms <= conv.truth[3][0] + 50
         assert left.source_text == conv.texts[2] and right.source_text == conv.texts[3]
+        # XTTS cloning references come from each real speaker's own segments
+        items = [
+            VoiceItem(s.id, s.source_text, VoiceSpec(engine="xtts", voice=s.speaker_id or ""),
+                      (s.start_ms, s.end_ms, None))
+            for s in segs
+        ]
+        refs = clone_references(p, items)
+        truth_of = {(s.start_ms, s.end_ms): t for s, (_, _, t) in zip(segs, conv.truth, strict=True)}
+        assert set(refs) == set(mapping.values())
+        for true_spk, sid in mapping.items():
+            assert refs[sid] and all(truth_of[r] == true_spk for r in refs[sid])
         # one undo step restores everything
         assert p.undo_text == "Diarize"
         p.undo()
