@@ -160,7 +160,7 @@ def cmd_diarize(args: Any) -> int:
         print(f"diarization already complete ({s.get('speakers', 0)} speakers); --restart to redo")
     else:
         print(
-            f"found {s.get('speakers', 0)} speakers in {s.get('speech_ms', 0) / 1000:.1f} s of speech; "
+            f"found {s.get('found', 0)} speakers in {s.get('speech_ms', 0) / 1000:.1f} s of speech; "
             f"{s.get('segments', 0)} segments assigned, {s.get('splits', 0)} split at a speaker change"
             + (f" ({', '.join(names)})" if names else "")
         )

@@ -83,6 +83,7 @@ class _RunState:
     windows: list[np.ndarray] = field(default_factory=list)
     emb: list[np.ndarray] = field(default_factory=list)
     encoder: str = ""
+    saved: int = 0  # chunks in the cache
 
 
 def resolve_model(model: str, models_root: str | None) -> Path:
@@ -123,15 +124,27 @@ def _cache_key(project: Project, range_ms: tuple[int, int] | None) -> str:
     return f"diarize:{head}:{span}"
 
 
-def _load_chunks(project: Project, key: str) -> tuple[np.ndarray, np.ndarray, str]:
-    blob = project.store.get_cache(key)
-    if blob:
+def _load_chunks(project: Project, key: str) -> tuple[np.ndarray, np.ndarray, str, int]:
+    """Embeddings a previous run kept: (windows, embeddings, encoder name, chunk count)."""
+    windows: list[np.ndarray] = []
+    emb: list[np.ndarray] = []
+    encoder = ""
+    n = 0
+    while (blob := project.store.get_cache(f"{key}:{n}")) is not None:
         try:
             with np.load(io.BytesIO(blob), allow_pickle=False) as data:
-                return data["windows"], data["emb"].astype(np.float32), str(data["encoder"])
+                w, e, enc = data["windows"], data["emb"].astype(np.float32), str(data["encoder"])
         except (ValueError, KeyError, OSError):
-            pass  # unreadable cache: start over
-    return np.zeros((0, 2), np.int64), np.zeros((0, 256), np.float32), ""
+            break  # unreadable: recompute from here
+        if encoder and enc != encoder:
+            break
+        encoder = enc
+        windows.append(w)
+        emb.append(e)
+        n += 1
+    if not windows:
+        return np.zeros((0, 2), np.int64), np.zeros((0, 256), np.float32), "", 0
+    return np.concatenate(windows), np.concatenate(emb), encoder, n
 
 
 class DiarizeStage:
@@ -165,10 +178,10 @@ class DiarizeStage:
         self._opts = opts
         self._key = _cache_key(project, opts.range_ms)
         if opts.restart or opts.range_ms is not None:
-            windows, emb, encoder = np.zeros((0, 2), np.int64), np.zeros((0, 256), np.float32), ""
+            windows, emb, encoder, saved = np.zeros((0, 2), np.int64), np.zeros((0, 256), np.float32), "", 0
         else:
-            windows, emb, encoder = _load_chunks(project, self._key)
-        self._acc = _RunState([windows], [emb], encoder)
+            windows, emb, encoder, saved = _load_chunks(project, self._key)
+        self._acc = _RunState([windows], [emb], encoder, saved)
         start, end = opts.range_ms if opts.range_ms is not None else (0, None)
         return TaskSpec(
             self.name,
@@ -180,20 +193,22 @@ class DiarizeStage:
     def apply(self, project: Project, item: Any) -> None:
         if isinstance(item, EmbeddingChunk):
             if item.encoder != self._acc.encoder:
-                self._acc = _RunState([], [], item.encoder)
+                self._acc = _RunState([], [], item.encoder, 0 if self._acc.encoder else self._acc.saved)
             self._acc.windows.append(item.windows)
             self._acc.emb.append(item.emb)
-            buf = io.BytesIO()
-            np.savez(
-                buf,
-                windows=np.concatenate(self._acc.windows),
-                emb=np.concatenate(self._acc.emb).astype(np.float16),
-                encoder=np.array(item.encoder),
-            )
-            project.store.put_cache(self._key, buf.getvalue())
+            self._save(project, item)
             return
         assert isinstance(item, DiarizeResult)
         self.summary = assign(project, item, self._opts, merge_key=("job", self.name, self._run))
+
+    def _save(self, project: Project, chunk: EmbeddingChunk) -> None:
+        """Keep each chunk of embeddings in the project's cache as it arrives (a cancelled or
+        crashed run resumes from them)."""
+        buf = io.BytesIO()
+        emb = chunk.emb.astype(np.float16)
+        np.savez(buf, windows=chunk.windows, emb=emb, encoder=np.array(chunk.encoder))
+        project.store.put_cache(f"{self._key}:{self._acc.saved}", buf.getvalue())
+        self._acc.saved += 1
 
     def finish(self, project: Project, summary: dict[str, Any]) -> dict[str, Any]:
         if summary.get("skipped"):
@@ -380,6 +395,25 @@ def assign(
             _set(project, seg.id, mapping[cluster], merge_key)
             assigned += 1
 
+    holding = {s.speaker_id for s in project.state.segments.values()}
+    stale = [
+        sid
+        for sid, name in dict(state.get("speakers") or {}).items()
+        if opts.range_ms is None
+        and sid not in mapping.values()
+        and sid not in holding
+        and sid in project.state.speakers
+        and project.state.speakers[sid].name == name  # a speaker a person renamed stays
+    ]
+    for sid in stale:  # made by an earlier run, no longer found
+        edit = edits.remove_speaker(project.state, sid)
+        project.apply(replace(edit, description="Diarize", merge_key=merge_key))
+        known.pop(sid, None)
+    for sid in [x for x in new_ids if x not in holding]:  # found in speech no segment covers
+        edit = edits.remove_speaker(project.state, sid)
+        project.apply(replace(edit, description="Diarize", merge_key=merge_key))
+        new_ids.remove(sid)
+        mapping = {c: x for c, x in mapping.items() if x != sid}
     centroids = {mapping[c]: [round(float(x), 4) for x in result.centroids[c]] for c in mapping}
     state["centroids"] = {**known, **centroids}
     state["speakers"] = {sid: project.state.speakers[sid].name for sid in state["centroids"]
@@ -389,6 +423,7 @@ def assign(
     edit = edits.set_setting(project.state, STATE_KEY, state)
     project.apply(replace(edit, description="Diarize", merge_key=merge_key))
     return {
+        "found": len(used),
         "speakers": len(set(mapping.values())),
         "new_speakers": len(new_ids),
         "segments": assigned,

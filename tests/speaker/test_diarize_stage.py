@@ -4,6 +4,7 @@ voices per speaker, one undo step, resume, ``export --format json`` and the CLI'
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,11 @@ import pytest
 from taura_desktop.cli.main import main
 from taura_desktop.core import edits
 from taura_desktop.core.model import Segment, Translation, VoiceSpec, Word, new_id
+from taura_desktop.core.project import Project
 from taura_desktop.jobs import run_stage
 from taura_desktop.jobs.worker import Worker
 from taura_desktop.pipeline import project_ops
-from taura_desktop.pipeline.diarize import DiarizeOptions
+from taura_desktop.pipeline.diarize import DiarizeOptions, DiarizeStage
 from taura_desktop.pipeline.voice import VoiceItem, clone_references
 from tests.convgen import VOICES, Conversation, make_conversation
 
@@ -117,7 +119,18 @@ def test_diarize_assigns_splits_voices_undoes_and_resumes(
         again = run_stage(p, "diarize", opts, worker=worker)
         assert again.get("skipped") and again["speakers"] == 2
         key = f"diarize:{p.meta.media.head_sha1}:all" if p.meta.media else ""
-        assert p.store.get_cache(key)
+        assert p.store.get_cache(f"{key}:0")
+        stage = DiarizeStage()
+        assert stage.plan(p, replace(opts, speakers=2)) is not None  # a new count: due again
+        payload = stage.plan(p, replace(opts, speakers=2)).payload  # type: ignore[union-attr]
+        assert len(payload.done_windows) >= 20 and payload.encoder.startswith("ge2e-")
+        # one speaker asked for: every segment to one of the known speakers, the other goes
+        one = run_stage(p, "diarize", replace(opts, speakers=1), worker=worker)
+        assert one["speakers"] == 1 and len(p.state.speakers) == 1
+        (kept,) = p.state.speakers
+        assert kept in mapping.values() and {s.speaker_id for s in p.segments()} == {kept}
+        p.undo()
+        assert len(p.state.speakers) == 2
         # export json: every segment with the contract keys
         out = tmp_path / "segments.json"
         code = main(["export", str(p.path), "--lang", "es", "--format", "json", "-o", str(out)])
@@ -200,3 +213,37 @@ def test_export_json_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         "id": "s1", "start_ms": 0, "end_ms": 900, "speaker": "spk", "speaker_name": "Ana",
         "source_text": "Hello there.", "translation": None, "status": None, "fit": None,
     }
+
+
+@pytest.mark.real_models
+def test_cli_on_music_and_on_a_project_without_segments(
+    tmp_path: Path,
+    conversation: tuple[Path, Conversation],
+    ge2e_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import numpy as np
+
+    from taura_desktop.media.audio_io import write_wav
+
+    monkeypatch.setenv("TAURA_MODELS_DIR", str(ge2e_dir.parents[1]))
+    t = np.arange(16000 * 6) / 16000
+    music = sum(0.2 * np.sin(2 * np.pi * f * t) * (np.sin(2 * np.pi * 0.7 * t * (i + 1)) > 0)
+                for i, f in enumerate((196.0, 246.9, 293.7)))
+    wav = write_wav(tmp_path / "music.wav", np.asarray(music, np.float32), 16000)
+    with project_ops.new_project(wav, tmp_path / "m.taura", source_lang="en", targets=("es",)) as p:
+        p.apply(edits.add_segments(p.state, [Segment("s1", 500, 3000, "la la la")]), undoable=False)
+    assert main(["diarize", str(tmp_path / "m.taura"), "--offline"]) == 0
+    assert "found 0 speakers" in capsys.readouterr().out
+    with Project.open(tmp_path / "m.taura") as p:
+        assert not p.state.speakers and p.segment("s1").speaker_id is None
+    # voices found, but no segment to give them to: no speakers are created
+    talk, _ = conversation
+    with project_ops.new_project(talk, tmp_path / "t.taura", source_lang="en", targets=("es",)):
+        pass
+    assert main(["diarize", str(tmp_path / "t.taura"), "--offline", "--speakers", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "found 2 speakers" in out and "0 segments assigned" in out
+    with Project.open(tmp_path / "t.taura") as p:
+        assert not p.state.speakers
