@@ -80,14 +80,25 @@ def tts_engines() -> list[tuple[str, str, bool]]:
 
 
 def missing_models(source_lang: str | None, targets: tuple[str, ...], mt_engine: str,
-                   stages: tuple[str, ...], whisper_model: str = "small") -> list[tuple[str, str]]:
-    """(engine/name, why) of store models the chosen stages need but are not installed."""
+                   stages: tuple[str, ...], whisper_model: str | None = None) -> list[tuple[str, str]]:
+    """(engine/name, why) of store models the chosen stages need but are not installed.
+    ``whisper_model`` None: any installed Whisper that fits the language will do (the
+    transcribe stage picks the best one); ``base`` is proposed when none does."""
+    from taura_desktop.errors import EngineUnavailableError
     from taura_desktop.modelstore.store import ModelStore
+    from taura_desktop.pipeline.engines import best_whisper
 
     store = ModelStore()
     out: list[tuple[str, str]] = []
-    if "transcribe" in stages and not store.is_installed("whisper", whisper_model):
-        out.append((f"whisper/{whisper_model}", "speech recognition"))
+    if "transcribe" in stages:
+        if whisper_model is not None:
+            if not store.is_installed("whisper", whisper_model):
+                out.append((f"whisper/{whisper_model}", "speech recognition"))
+        else:
+            try:
+                best_whisper(source_lang, str(store.root))
+            except EngineUnavailableError:
+                out.append(("whisper/base", "speech recognition"))
     if "translate" in stages and mt_engine == "argos" and source_lang:
         for tgt in targets:
             name = f"translate-{source_lang}_{tgt}"

@@ -75,7 +75,10 @@ def test_download_runs_off_thread_with_progress(
 
     threads: list[str] = []
 
-    def fake(entry: Any, store: ModelStore, progress: Any = None, offline: Any = None) -> Any:
+    def fake(
+        entry: Any, store: ModelStore, progress: Any = None, offline: Any = None, cancel: Any = None
+    ) -> Any:
+        assert cancel is not None and not cancel.is_set()  # the dialog can cancel it
         threads.append(threading.current_thread().name)
         for done in (0, 50, 100):
             progress(dl.DownloadProgress(entry.name, "download", done, 100))
@@ -108,6 +111,26 @@ def test_download_failure_is_shown(
     assert dialog.status.text() == "cannot download model 'small': network unreachable"
 
 
+def test_download_can_be_cancelled(
+    qtbot: QtBot, dialog: ModelManagerDialog, online: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from taura_desktop.errors import CancelledError
+    from taura_desktop.modelstore import download as dl
+
+    def slow(entry: Any, store: ModelStore, progress: Any = None, cancel: Any = None, **_k: Any) -> Any:
+        assert cancel.wait(10), "the dialog never cancelled"
+        raise CancelledError(f"download of model '{entry.name}' cancelled")
+
+    monkeypatch.setattr(dl, "download", slow)
+    dialog.select("small")
+    assert dialog.download_selected()
+    qtbot.waitUntil(lambda: dialog.cancel_button.isEnabled(), timeout=10000)
+    dialog.cancel_download()
+    qtbot.waitUntil(lambda: dialog.last_error is not None, timeout=10000)
+    assert dialog.status.text() == "download of model 'small' cancelled"
+    assert not dialog.cancel_button.isEnabled()
+
+
 def test_import_verify_remove(qtbot: QtBot, dialog: ModelManagerDialog, tmp_path: Path) -> None:
     src = _voice_folder(tmp_path / "voice")
     with qtbot.waitSignal(dialog.changed, timeout=10000):
@@ -136,9 +159,9 @@ def test_new_project_links_missing_models(qtbot: QtBot, settings: Any) -> None:
     d.stage_checks["transcribe"].setEnabled(True)
     d.stage_checks["transcribe"].setChecked(True)
     missing = d.check_models()
-    assert ("whisper/small", "speech recognition") in missing
-    assert 'href="whisper/small"' in d.models_note.text()
+    assert ("whisper/base", "speech recognition") in missing  # no Whisper installed at all
+    assert 'href="whisper/base"' in d.models_note.text()
     with qtbot.waitSignal(d.modelsRequested) as sig:
-        d.models_note.linkActivated.emit("whisper/small")
-    assert sig.args == ["whisper/small"]
+        d.models_note.linkActivated.emit("whisper/base")
+    assert sig.args == ["whisper/base"]
     assert d.models_note.textFormat() == Qt.TextFormat.RichText
