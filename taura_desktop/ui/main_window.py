@@ -169,7 +169,7 @@ class MainWindow(WindowOps):
         v.addAction(self.jobs_dock.toggleViewAction())
         v.addAction(self.qc_dock.toggleViewAction())
         v.addAction(self.tm_dock.toggleViewAction())
-        v.addAction(self.pane_dock.toggleViewAction())
+        v.addAction(self.pane_toggle)
 
         self.project_actions = [
             self.a_save_as,

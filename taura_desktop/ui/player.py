@@ -109,6 +109,7 @@ class Player(QWidget):
         self._segment_track: int | None = None  # the external track of one segment's dub
         self._shuttle = 0
         self._reverse = 0  # J presses: backward scrub speed index (0 = off)
+        self._reverse_pos: int | None = None
         self._reverse_timer = QTimer(self)
         self._reverse_timer.setInterval(REVERSE_TICK_MS)
         self._reverse_timer.timeout.connect(self._reverse_step)
@@ -393,6 +394,7 @@ class Player(QWidget):
 
     def stop_reverse(self) -> None:
         self._reverse = 0
+        self._reverse_pos = None
         self._reverse_timer.stop()
 
     def _reverse_step(self) -> None:
@@ -400,7 +402,10 @@ class Player(QWidget):
             self.stop_reverse()
             return
         step = REVERSE_TICK_MS * (1, 2, 4)[self._reverse - 1]
-        target = max(0, self._position_ms - step)
+        # from the last step's target, not from mpv's (possibly late) position reports
+        base = self._reverse_pos if self._reverse_pos is not None else self._position_ms
+        target = max(0, base - step)
+        self._reverse_pos = target
         self.seek(target)
         self.positionChanged.emit(target)
 

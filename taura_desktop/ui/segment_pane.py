@@ -30,7 +30,7 @@ class _LineEditor(QPlainTextEdit):
         self.setObjectName(name)
         self.setTabChangesFocus(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.setMaximumHeight(self.fontMetrics().lineSpacing() * 3 + 14)
+        self.setMaximumHeight(self.fontMetrics().lineSpacing() * 2 + 12)  # two subtitle lines
         self.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -74,7 +74,8 @@ class SegmentPane(QWidget):
         for label in (self.source_info, self.translation_info):
             label.setTextFormat(Qt.TextFormat.PlainText)
         grid = QGridLayout(self)
-        grid.setContentsMargins(6, 4, 6, 4)
+        grid.setContentsMargins(6, 2, 6, 2)
+        grid.setVerticalSpacing(2)
         grid.addWidget(self.title, 0, 0, 1, 2)
         grid.addWidget(QLabel(self.tr("Source"), self), 1, 0)
         grid.addWidget(QLabel(self.tr("Translation"), self), 1, 1)

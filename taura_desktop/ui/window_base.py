@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
@@ -200,7 +200,19 @@ class WindowBase(QMainWindow):
         tl.setSpacing(0)
         tl.addLayout(bar)
         tl.addLayout(find_bar)
-        tl.addWidget(self.table, 1)
+        # the current-segment pane under the table (not a full-width dock: the video keeps its room)
+        self.pane = SegmentPane(self)
+        self.pane.message.connect(self.show_message)
+        self.table_split = QSplitter(Qt.Orientation.Vertical, self)
+        self.table_split.addWidget(self.table)
+        self.table_split.addWidget(self.pane)
+        self.table_split.setStretchFactor(0, 1)
+        self.table_split.setStretchFactor(1, 0)
+        self.pane_toggle = QAction(self.tr("Current segment pane"), self)
+        self.pane_toggle.setCheckable(True)
+        self.pane_toggle.setChecked(True)
+        self.pane_toggle.toggled.connect(self.pane.setVisible)
+        tl.addWidget(self.table_split, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.addWidget(self.player)
@@ -254,13 +266,6 @@ class WindowBase(QMainWindow):
         self._seg_dir: Path | None = None
         self.asr_box: QMessageBox | None = None
         self.last_segment_dub: SegmentDub | None = None
-        self.pane = SegmentPane(self)
-        self.pane.message.connect(self.show_message)
-        pdock = QDockWidget(self.tr("Current segment"), self)
-        pdock.setObjectName("segmentDock")
-        pdock.setWidget(self.pane)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, pdock)
-        self.pane_dock = pdock
         self.tmFailed.connect(self.show_message)
         self.legend = ClipLegend(self)
         self.statusBar().addPermanentWidget(self.legend)

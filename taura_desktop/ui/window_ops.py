@@ -309,7 +309,7 @@ class WindowOps(WindowFind):
         """Put the cursor at the end of the translation box of the current-segment pane."""
         if self.current_id() is None:
             self.step_segment(1)
-        self.pane_dock.show()
+        self.pane_toggle.setChecked(True)
         box = self.pane.translation if self.current_lang() else self.pane.source
         box.setFocus()
         box.moveCursor(QTextCursor.MoveOperation.End)

@@ -61,6 +61,7 @@ def build_project(work: Path) -> Path:
     from taura_desktop.core import edits
     from taura_desktop.core.model import FitResult, FitStatus, Segment, Status, Translation, VoiceClip
     from taura_desktop.core.project import Project
+    from taura_desktop.dub.fit import DEFAULT_MIN_GAP_MS, available_ms
     from taura_desktop.media.probe import fingerprint
 
     video = work / "workshop.mp4"
@@ -92,12 +93,14 @@ def build_project(work: Path) -> Path:
         natural = int(dur * (0.85 + 0.12 * (i % 3)))
         status = fits[i]
         speed = 1.18 if status is FitStatus.STRETCHED else (1.25 if status is FitStatus.OVERFLOW else 1.0)
+        room = available_ms(t, t + dur, t + dur + 350 if i < len(SENTENCES) - 1 else None,
+                            DEFAULT_MIN_GAP_MS, natural)  # as the voice stage computes it: not stale
         fit = FitResult(
             natural,
             speed,
             0,
             int(natural / speed),
-            dur + 200,
+            room,
             420 if status is FitStatus.OVERFLOW else 0,
             status,
         )
