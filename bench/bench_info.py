@@ -18,7 +18,7 @@ from pathlib import Path
 from taura_desktop.core import edits
 from taura_desktop.core.model import Segment
 from taura_desktop.core.project import Project
-from taura_desktop.pipeline import project_ops  # noqa: F401  (keeps the summary on close)
+from taura_desktop.app import projects  # noqa: F401  (keeps the summary on close)
 
 CLI = "import sys; from taura_desktop.cli import main; sys.exit(main())"
 

@@ -38,11 +38,11 @@ def rss_mb() -> float:
 def make_long_project(work: Path, n: int, hours: float, with_media: bool) -> Path:
     import numpy as np
 
+    from taura_desktop.app import peaks as app_peaks
     from taura_desktop.core import edits
     from taura_desktop.core.model import MediaRef
     from taura_desktop.core.project import Project
     from taura_desktop.media.peaks import Peaks
-    from taura_desktop.pipeline import project_ops
     from tests.ui.helpers import make_segments
 
     total_ms = int(hours * 3_600_000)
@@ -87,7 +87,7 @@ def make_long_project(work: Path, n: int, hours: float, with_media: bool) -> Pat
     buckets = total_ms // 10
     mins = -(rng.random(buckets, dtype=np.float32) * 0.8)
     if project.meta.media is not None:  # the cache is keyed by the media
-        project_ops.store_peaks(project, Peaks(10, mins, -mins))
+        app_peaks.store_peaks(project, Peaks(10, mins, -mins))
     project.close()
     return path
 

@@ -70,3 +70,12 @@ class CancelledError(TauraError):
 
     def __init__(self, message: str = "cancelled") -> None:
         super().__init__(message)
+
+
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """The first non-empty line of ``exc`` (its type name when it has no text), at most
+    ``limit`` characters: how a foreign exception becomes part of a one-line error."""
+    for line in str(exc).splitlines():
+        if line.strip():
+            return line.strip()[:limit]
+    return type(exc).__name__

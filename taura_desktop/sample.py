@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from taura_desktop.core.timecode import clock
 from taura_desktop.errors import EngineUnavailableError, MediaError, TauraError, UsageError
 from taura_desktop.media.audio_io import _parse_wav, resample, write_wav
 from taura_desktop.paths import resource_text
@@ -134,18 +135,11 @@ def split_lines(text: str, width: int = MAX_LINE_CHARS) -> list[str]:
     return [" ".join(words[: best[1]]), " ".join(words[best[1] :])]
 
 
-def _srt_time(ms: int) -> str:
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, milli = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d},{milli:03d}"
-
-
 def write_srt(path: Path, script: list[SampleLine]) -> Path:
     blocks = []
     for n, line in enumerate(script, 1):
         body = "\n".join(split_lines(line.text))
-        blocks.append(f"{n}\n{_srt_time(line.start_ms)} --> {_srt_time(line.end_ms)}\n{body}\n")
+        blocks.append(f"{n}\n{clock(line.start_ms, ',')} --> {clock(line.end_ms, ',')}\n{body}\n")
     path.write_text("\n".join(blocks), encoding="utf-8")
     return path
 

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from taura_desktop.app.batch import DEFAULT_SUBS_PATTERN, VideoStatus
 from taura_desktop.errors import ExitCode, UsageError
-from taura_desktop.pipeline.batch import DEFAULT_SUBS_PATTERN, VideoStatus
 
 STATE_STYLE = {"done": "green", "skipped": "cyan", "failed": "red", "running": "yellow", "queued": "dim"}
 
@@ -154,8 +154,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 def cmd_batch(args: Any) -> int:
     from rich.console import Console
 
-    from taura_desktop.jobs.worker import go_offline
-    from taura_desktop.pipeline.batch import (
+    from taura_desktop.app.batch import (
         BatchOptions,
         discover,
         iter_failed,
@@ -163,6 +162,7 @@ def cmd_batch(args: Any) -> int:
         run_batch,
         steps_for,
     )
+    from taura_desktop.cli.offline import go_offline
     from taura_desktop.pipeline.raypool import RayWorker, StagePool, actor_env, connect
 
     if args.cluster not in ("local", "auto") and not args.cluster.startswith("ray://"):

@@ -31,7 +31,7 @@ def _lang_list(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from taura_desktop.cli import batch_cmd, models_cmd, project_cmds, stage_cmds
+    from taura_desktop.cli import batch_cmd, learn_cmds, models_cmd, project_cmds, stage_cmds
 
     parser = _Parser(prog="taura", description="Taura: offline video localization, headless.")
     parser.add_argument("--version", action=VersionAction)
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     project_cmds.add_parsers(sub, _lang_list)
     stage_cmds.add_parsers(sub, _lang_list)
+    learn_cmds.add_parsers(sub, _lang_list)
     models_cmd.add_parser(sub)
     batch_cmd.add_parser(sub, _lang_list)
     return parser

@@ -7,9 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from taura_desktop.app import projects
+from taura_desktop.app.qc import qc_reports
+from taura_desktop.cli.progress import StageProgress
 from taura_desktop.core.project import Project
+from taura_desktop.core.timecode import clock
 from taura_desktop.errors import BadInputError, UsageError
-from taura_desktop.pipeline import project_ops
+from taura_desktop.pipeline.deliver import VOICED_KINDS, ExportOptions
+from taura_desktop.pipeline.stages import run_stage
+from taura_desktop.pipeline.stale import describe, stale_report
+from taura_desktop.pipeline.voice import VoiceOptions
 
 SUB_FORMATS = ("srt", "vtt", "ass", "ttml")
 MASTER_FORMATS = ("mp4", "mkv")
@@ -75,7 +82,7 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
 def cmd_new(args: Any) -> int:
     if args.output.suffix != ".taura":
         raise UsageError(f"{args.output}: project files end in .taura")
-    with project_ops.new_project(
+    with projects.new_project(
         args.video, args.output, source_lang=args.source_lang, targets=args.to, overwrite=args.force
     ) as p:
         media = p.meta.media
@@ -86,7 +93,7 @@ def cmd_new(args: Any) -> int:
 
 def cmd_import_subs(args: Any) -> int:
     with Project.open(args.project) as p:
-        s = project_ops.import_subtitles(
+        s = projects.import_subtitles(
             p, args.subs, lang=args.lang, as_translation=args.as_translation, encoding=args.encoding
         )
     what = (
@@ -112,7 +119,7 @@ def cmd_import_subs(args: Any) -> int:
 
 def cmd_relink(args: Any) -> int:
     with Project.open(args.project) as p:
-        why = project_ops.relink(p, args.media, force=args.force)
+        why = projects.relink(p, args.media, force=args.force)
         media = p.meta.media
         assert media is not None
     note = "" if why is None else f" (forced: {why})"
@@ -123,10 +130,10 @@ def cmd_relink(args: Any) -> int:
 def cmd_info(args: Any) -> int:
     from taura_desktop.cli.main import print_json
 
-    data = project_ops.quick_info(args.project)  # from the counts kept in the file
+    data = projects.quick_info(args.project)  # from the counts kept in the file
     if data is None:
         with Project.open(args.project, read_only=True) as p:
-            data = project_ops.info(p)
+            data = projects.info(p)
     if args.json:
         print_json(data)
         return 0
@@ -159,16 +166,19 @@ def cmd_export(args: Any) -> int:
         return 0
     if args.format in SUB_FORMATS:  # reading is enough: works while another process writes
         with Project.open(args.project, read_only=True) as p:
-            out = project_ops.export_subtitles(p, args.lang, args.output, args.format)
+            out = projects.export_subtitles(p, args.lang, args.output, args.format)
         print(f"wrote {out}")
         return 0
-    from taura_desktop.pipeline import deliver
-
     with Project.open(args.project) as p:
-        project_ops.check_media(p)  # a moved or replaced video: say so before any work
+        projects.check_media(p)  # a moved or replaced video: say so before any work
         _revoice_before_export(p, args)
-        outputs = deliver.export_command(p, args)
-    for path in outputs:
+        langs = (args.lang,) if args.lang else ()
+        options = ExportOptions(args.format, str(args.output), langs, args.mix, args.loudness)
+        with StageProgress() as bar:
+            summary = run_stage(p, "export", options, on_event=bar.on_event)
+    for problem in summary.get("problems", []):
+        print(f"taura: warning: {problem}")
+    for path in summary.get("outputs", []):
         print(f"wrote {path}")
     return 0
 
@@ -176,12 +186,6 @@ def cmd_export(args: Any) -> int:
 def _revoice_before_export(p: Project, args: Any) -> None:
     """Stale or missing voice clips never reach a master: re-voice them first and say how many,
     or with ``--no-revoice`` refuse (exit 3) naming the count."""
-    from taura_desktop.cli.progress import StageProgress
-    from taura_desktop.jobs import run_stage
-    from taura_desktop.pipeline.deliver import VOICED_KINDS
-    from taura_desktop.pipeline.stale import describe, stale_report
-    from taura_desktop.pipeline.voice import VoiceOptions
-
     if args.format not in VOICED_KINDS:
         return
     langs = [args.lang] if args.lang else list(p.meta.target_langs)
@@ -205,20 +209,13 @@ def cmd_qc(args: Any) -> int:
     from taura_desktop.segmentation.qc import to_json
 
     with Project.open(args.project, read_only=True) as p:
-        reports = project_ops.qc_reports(p, args.lang)
+        reports = qc_reports(p, args.lang)
     if args.json:
         print_json(to_json(reports))
         return 0
     bad = [r for r in reports if r.issues]
     for r in bad:
         issues = ", ".join(f"{i.rule} {i.value:g} (limit {i.limit:g})" for i in r.issues)
-        print(f"{_clock(r.start_ms)} --> {_clock(r.end_ms)}  {issues}")
+        print(f"{clock(r.start_ms)} --> {clock(r.end_ms)}  {issues}")
     print(f"{len(bad)} of {len(reports)} cues have issues", file=sys.stderr if args.json else sys.stdout)
     return 0
-
-
-def _clock(ms: int) -> str:
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"

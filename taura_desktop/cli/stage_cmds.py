@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from taura_desktop.cli.offline import go_offline
 from taura_desktop.cli.progress import StageProgress
 from taura_desktop.core import edits
 from taura_desktop.core.project import Project
-from taura_desktop.jobs import run_stage
+from taura_desktop.pipeline.stages import run_stage
 
 
 def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
@@ -103,8 +104,6 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
 def _offline(args: Any) -> None:
     """--offline: no network for the rest of this process and its workers."""
     if getattr(args, "offline", False):
-        from taura_desktop.jobs.worker import go_offline
-
         go_offline()
 
 
@@ -113,7 +112,7 @@ def cmd_transcribe(args: Any) -> int:
 
     _offline(args)
     with Project.open(args.project) as p, StageProgress() as bar:
-        from taura_desktop.pipeline.project_ops import check_media
+        from taura_desktop.app.projects import check_media
 
         check_media(p)  # transcribing another video would replace the segments with its words
         model = args.model or _default_model(args.language or p.meta.source_lang)
@@ -211,7 +210,7 @@ def cmd_voice(args: Any) -> int:
 
 
 def cmd_localize(args: Any) -> int:
-    from taura_desktop.pipeline.localize import LocalizeOptions, localize
+    from taura_desktop.app.localize import LocalizeOptions, localize
 
     _offline(args)
     asr_model = args.asr_model

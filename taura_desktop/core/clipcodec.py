@@ -21,13 +21,19 @@ FLAC = "flac"
 PCM16 = "pcm16"
 
 
+def float_to_int16(samples: np.ndarray) -> np.ndarray:
+    """float (-1..1) -> int16, clipped and rounded (never truncated); the shape is kept.
+    The one float->PCM conversion of the code base."""
+    x = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+    return np.round(x * 32767.0).astype(np.int16)
+
+
 def to_pcm16(samples: np.ndarray) -> np.ndarray:
-    """int16 as given; float (-1..1) rounded to 16-bit PCM."""
+    """Mono 16-bit PCM: int16 as given, float (-1..1) rounded."""
     data = np.asarray(samples)
     if data.dtype == np.int16:
         return data.reshape(-1)
-    x = np.clip(data.astype(np.float32).reshape(-1), -1.0, 1.0)
-    return np.round(x * 32767.0).astype(np.int16)
+    return float_to_int16(data.reshape(-1))
 
 
 def encode(pcm: np.ndarray, sample_rate: int) -> bytes:

@@ -236,9 +236,13 @@ def set_translation_text(
 ) -> Edit:
     seg = _get(state, seg_id)
     old = seg.translation(lang) or Translation()
+    draft = old.draft
+    if origin is Origin.PERSON and old.origin is not Origin.PERSON and not draft:
+        draft = old.text  # what the engine said, kept to learn from the person's change
     new_tr = replace(
         old,
         text=text,
+        draft=draft,
         origin=origin,
         source_hash=text_hash(seg.source_text),
         status=Status.NEEDS_REVIEW

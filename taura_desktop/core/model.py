@@ -103,6 +103,7 @@ class Translation:
     engine: str = ""
     clip: VoiceClip | None = None
     flags: tuple[str, ...] = ()
+    draft: str = ""  # the engine's (or memory's) text a person then changed ("" = unchanged)
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,6 +92,8 @@ def translation_to(t: Translation) -> Json:
         d["clip"] = _clip_to(t.clip)
     if t.flags:
         d["flags"] = list(t.flags)
+    if t.draft:
+        d["draft"] = t.draft
     return d
 
 
@@ -105,6 +107,7 @@ def translation_from(d: Json) -> Translation:
         engine=str(d.get("engine", "")),
         clip=None if clip is None else _clip_from(clip),
         flags=tuple(str(f) for f in d.get("flags", ())),
+        draft=str(d.get("draft", "")),
     )
 
 

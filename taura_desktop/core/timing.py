@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from taura_desktop.core import edits
 from taura_desktop.core.edits import Edit, EditError
+from taura_desktop.core.timecode import format_ms
 
 if TYPE_CHECKING:
     from taura_desktop.core.project import ProjectState
@@ -161,3 +162,23 @@ def retime_edit(
     if edge == "move":
         return edits.shift_segments(state, [seg_id], start - seg.start_ms)
     return edits.set_times(state, seg_id, start, end)
+
+
+def typed_times_edit(state: ProjectState, seg_id: str, start_ms: int, end_ms: int) -> Edit | None:
+    """The edit for times a person typed (None when nothing changes); EditError names the
+    neighbour the new times would overlap."""
+    seg = state.segments.get(seg_id)
+    if seg is None:
+        raise EditError(f"no segment with id {seg_id!r}")
+    prev, nxt = state.neighbours(seg_id)
+    if prev is not None and start_ms < prev.end_ms:
+        raise EditError(
+            f"start {format_ms(start_ms)} overlaps the previous segment (ends {format_ms(prev.end_ms)})"
+        )
+    if nxt is not None and end_ms > nxt.start_ms:
+        raise EditError(
+            f"end {format_ms(end_ms)} overlaps the next segment (starts {format_ms(nxt.start_ms)})"
+        )
+    if (start_ms, end_ms) == (seg.start_ms, seg.end_ms):
+        return None
+    return edits.set_times(state, seg_id, start_ms, end_ms)

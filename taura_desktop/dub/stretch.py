@@ -21,6 +21,7 @@ from typing import Literal
 import numpy as np
 
 from taura_desktop.errors import BadInputError, EngineUnavailableError
+from taura_desktop.media.audio_io import to_int16
 
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
 Backend = Literal["auto", "cli", "ffmpeg"]
@@ -65,7 +66,7 @@ def _tmp_root() -> str | None:
 
 
 def _stretch_cli(x: np.ndarray, sr: int, speed: float, binary: str) -> np.ndarray:
-    pcm = np.round(np.clip(x, -1.0, 1.0) * 32767.0).astype("<i2")
+    pcm = to_int16(x).astype("<i2")
     with tempfile.TemporaryDirectory(prefix="taura-rb-", dir=_tmp_root()) as d:
         src, dst = os.path.join(d, "in.wav"), os.path.join(d, "out.wav")
         with wave.open(src, "wb") as w:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from taura_desktop.atomic import atomic_path
 from taura_desktop.audio.loudness import LoudnessMeter
 from taura_desktop.media.decode import DEFAULT_BLOCK, fixed_blocks, iter_audio_blocks
 from taura_desktop.media.probe import audio_channels, head_sha1, probe_cached
@@ -55,14 +56,8 @@ def source_hop_energies(
                 return np.asarray(e)
     e = _measure(p, sr, channels, total, block, on_fraction)
     if cp is not None:
-        tmp = cp.with_name(f".{cp.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                np.save(fh, e)
-            os.replace(tmp, cp)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        with contextlib.suppress(OSError), atomic_path(cp, fsync=False) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, e)
     return e
 
 

@@ -3,16 +3,19 @@ parsed strings)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 
 @dataclass(frozen=True, slots=True)
 class TaskSpec:
-    """What a worker runs: ``stage`` names a registered stage; ``payload`` is its plain data."""
+    """What a worker runs: ``work(payload, emit, cancelled)`` (a module-level function, sent by
+    reference) for the stage named ``stage``; ``payload`` is its plain data."""
 
     stage: str
     payload: Any
+    work: Callable[..., dict[str, Any]] | None = None
 
 
 # -- worker -> caller ---------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 """``StageSession``: plan a stage on a project, run it in the worker, apply results here.
 
-A stage is registered in :mod:`taura_desktop.pipeline.stages` with two halves:
+A stage (the pipeline layer registers them in :mod:`taura_desktop.pipeline.stages`) has two
+halves:
 
 - caller side (this process, owns the project): ``plan(project, options) -> TaskSpec | None``
-  (None when everything is already done and current: stages are resumable per segment) and
-  ``apply(project, item)`` for each result as it arrives, plus ``finish(project, summary)``;
+  computes without changing the project (None when everything is already done and current:
+  stages are resumable per segment); ``begin(project)`` then makes the changes the plan decided
+  (it runs only once planning has succeeded), ``apply(project, item)`` each result as it
+  arrives, and ``finish(project, summary)``;
 - worker side: ``work(payload, emit, cancelled) -> summary``, run in the child process.
 
 Results are applied as they arrive, so a cancelled or crashed stage keeps every finished
@@ -13,9 +16,9 @@ segment and a second run continues where the first stopped.
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from taura_desktop.core.project import Project
@@ -29,7 +32,7 @@ from taura_desktop.jobs.messages import (
     TaskSpec,
     WarningMsg,
 )
-from taura_desktop.jobs.worker import WORK_REGISTRY, Worker, shared_worker
+from taura_desktop.jobs.worker import Worker, WorkFn, shared_worker
 
 HARD_CANCEL_AFTER_S = 1.0
 
@@ -39,19 +42,11 @@ class Stage(Protocol):
 
     def plan(self, project: Project, options: Any) -> TaskSpec | None: ...
 
+    def begin(self, project: Project) -> None: ...
+
     def apply(self, project: Project, item: Any) -> None: ...
 
     def finish(self, project: Project, summary: dict[str, Any]) -> dict[str, Any]: ...
-
-
-def get_stage(name: str) -> Stage:
-    """A fresh caller-side stage object (it may keep per-run state)."""
-    registry = importlib.import_module(WORK_REGISTRY)
-    factory = registry.STAGES.get(name)
-    if factory is None:
-        raise TauraError(f"unknown stage {name!r}")
-    stage: Stage = factory()
-    return stage
 
 
 _ERRORS: dict[int, type[TauraError]] = {
@@ -74,10 +69,11 @@ class StageSession:
     """One run of one stage. Drive it with :meth:`poll` from the thread that owns the project."""
 
     def __init__(
-        self, project: Project, stage: str, options: Any = None, worker: Worker | None = None
+        self, project: Project, stage: Stage, work: WorkFn, options: Any = None, worker: Worker | None = None
     ) -> None:
         self.project = project
-        self.stage = get_stage(stage)
+        self.stage = stage
+        self.work = work
         self.options = options
         self.worker = worker or shared_worker()
         self.done = False
@@ -117,11 +113,12 @@ class StageSession:
             raise RuntimeError("StageSession.plan() first")
         self._started = True
         task = self._task
+        self.stage.begin(self.project)  # the changes the plan decided, on the owner thread
         if task is None:
             self.done = True
             self.summary = self.stage.finish(self.project, {"skipped": True})
             return [JobEvent("finished", self.stage.name, message="nothing to do: all current")]
-        self.worker.submit(task)
+        self.worker.submit(replace(task, work=self.work))
         return [JobEvent("progress", self.stage.name, 0, 0, "started")]
 
     def cancel(self) -> None:
@@ -176,17 +173,14 @@ class StageSession:
         )
 
 
-def run_stage(
-    project: Project,
-    stage: str,
-    options: Any = None,
+def run_session(
+    session: StageSession,
     *,
     on_event: Callable[[JobEvent], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
-    worker: Worker | None = None,
 ) -> dict[str, Any]:
-    """Run a stage to the end (blocking). Raises the stage's TauraError on failure/cancel."""
-    session = StageSession(project, stage, options, worker)
+    """Run a session to the end (blocking). Raises the stage's TauraError on failure/cancel."""
+    stage = session.stage.name
     for ev in session.start():
         if on_event:
             on_event(ev)

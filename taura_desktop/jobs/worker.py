@@ -8,12 +8,8 @@ stage checks between units of work; hard cancel ends the process.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import importlib
 import multiprocessing as mp
-import os
-import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -25,48 +21,19 @@ from taura_desktop.jobs.messages import DoneMsg, ErrorMsg, TaskSpec, WarningMsg,
 
 CANCEL = "cancel"
 STOP = None
-WORK_REGISTRY = "taura_desktop.pipeline.stages"
 
 
 Emit = Callable[[WorkerMsg], None]
 WorkFn = Callable[[Any, Emit, Callable[[], bool]], dict[str, Any]]
 
 
-def resolve_work(stage: str) -> WorkFn:
-    """Find the child-side function of a stage in the stage registry."""
-    registry = importlib.import_module(WORK_REGISTRY)
-    work: WorkFn = registry.WORK[stage]
-    return work
-
-
-_offline_stack = contextlib.ExitStack()
-
-
-def go_offline() -> None:
-    """Offline mode for the rest of this process and every worker it starts: the network is
-    blocked at the socket level (attempts are refused and reported)."""
-    from taura_desktop.modelstore.offline import offline_mode, set_offline
-
-    set_offline(True)
-    os.environ["TAURA_OFFLINE"] = "1"  # inherited by spawned workers
-    if not _offline_stack._exit_callbacks:  # type: ignore[attr-defined]
-        guard = _offline_stack.enter_context(offline_mode())
-
-        def report() -> None:
-            for a in guard.attempts:
-                print(
-                    f"taura: warning: offline mode blocked a network access: {a.kind} {a.target}",
-                    file=sys.stderr,
-                )
-
-        atexit.register(report)
-
-
 def execute(task: TaskSpec, emit: Emit, cancelled: Callable[[], bool]) -> DoneMsg | ErrorMsg:
     """Run one task's work here; its final message (errors become messages, never raised).
     Shared by the worker process and other hosts of stage work (e.g. cluster actors)."""
     try:
-        return DoneMsg(resolve_work(task.stage)(task.payload, emit, cancelled))
+        if task.work is None:
+            raise TauraError(f"stage {task.stage!r}: the task names no work function")
+        return DoneMsg(task.work(task.payload, emit, cancelled))
     except CancelledError as exc:
         return ErrorMsg("CancelledError", str(exc), int(ExitCode.CANCELLED))
     except TauraError as exc:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from taura_desktop.atomic import write_bytes_atomic
+from taura_desktop.core.clipcodec import float_to_int16
 from taura_desktop.errors import MediaError
 from taura_desktop.media.probe import _one_line, check_readable, open_container
 
@@ -21,9 +23,8 @@ _EXTENSIBLE = 0xFFFE
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
-    """float (-1..1) -> int16, clipped."""
-    x = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
-    return np.round(x * 32767.0).astype(np.int16)
+    """float (-1..1) -> int16, clipped and rounded (see ``core.clipcodec.float_to_int16``)."""
+    return float_to_int16(samples)
 
 
 def from_int16(samples: np.ndarray) -> np.ndarray:
@@ -167,12 +168,9 @@ def write_wav(
     if len(payload) & 1:
         chunks += b"\x00"
     header = b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE"
-    tmp = p.with_name(p.name + ".part")
     try:
-        tmp.write_bytes(header + chunks)
-        os.replace(tmp, p)
+        write_bytes_atomic(p, header + chunks, fsync=False)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise MediaError(f"{p}: cannot write file ({_one_line(exc.strerror or exc)})") from None
     return p
 

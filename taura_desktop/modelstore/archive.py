@@ -26,7 +26,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from taura_desktop.errors import BadInputError
+from taura_desktop.errors import BadInputError, first_line
 
 ENV_MAX_BYTES = "TAURA_MAX_MODEL_BYTES"
 DEFAULT_MAX_BYTES = 64 * 1024**3
@@ -104,7 +104,7 @@ def _check_name(archive: Path, member: str, dest: Path) -> PurePosixPath:
 
 
 def _corrupt(archive: Path, exc: BaseException) -> BadInputError:
-    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    detail = first_line(exc)
     return BadInputError(f"{archive}: archive is corrupt or truncated ({detail})")
 
 

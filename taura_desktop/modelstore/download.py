@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
 
-from taura_desktop.errors import BadInputError, CancelledError, EngineUnavailableError, TauraError
+from taura_desktop.errors import BadInputError, CancelledError, EngineUnavailableError, TauraError, first_line
 from taura_desktop.modelstore import catalog
 from taura_desktop.modelstore.archive import safe_extract
 from taura_desktop.modelstore.catalog import CatalogEntry, PackageSource
@@ -75,11 +75,6 @@ def _urlopen(req: urllib.request.Request, timeout: float) -> HTTPResponse:
     """Indirection so tests can serve HTTP without a network."""
     resp: HTTPResponse = urllib.request.urlopen(req, timeout=timeout)
     return resp
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text and text[0] else type(exc).__name__
 
 
 def _emit(progress: ProgressFn | None, name: str, stage: str, done: int, total: int | None) -> None:
@@ -139,7 +134,7 @@ def download(
         except CancelledError:
             raise
         except EngineUnavailableError as exc:
-            failures.append(f"{spec}: {_one_line(exc)}")
+            failures.append(f"{spec}: {first_line(exc)}")
     raise EngineUnavailableError(
         f"cannot download model '{entry.name}'; tried {' | '.join(failures)}. "
         f"Offline: copy the folder {entry.engine}/{entry.name} from the model store of a machine "
@@ -288,7 +283,7 @@ def _download_hf(entry: CatalogEntry, store: ModelStore, progress: ProgressFn | 
         raise
     except Exception as exc:
         raise EngineUnavailableError(
-            f"cannot list files of model '{entry.name}' at {entry.source}: {_one_line(exc)}"
+            f"cannot list files of model '{entry.name}' at {entry.source}: {first_line(exc)}"
         ) from exc
     if not remote:
         raise EngineUnavailableError(f"no files of model '{entry.name}' found at {entry.source}")
@@ -306,7 +301,7 @@ def _download_hf(entry: CatalogEntry, store: ModelStore, progress: ProgressFn | 
         raise
     except Exception as exc:
         raise EngineUnavailableError(
-            f"download of model '{entry.name}' from {entry.source} failed: {_one_line(exc)}; "
+            f"download of model '{entry.name}' from {entry.source} failed: {first_line(exc)}; "
             "run the same command again to resume"
         ) from exc
     _emit(progress, entry.name, "verify", total, total)
@@ -448,7 +443,7 @@ def _download_argos(entry: CatalogEntry, store: ModelStore, progress: ProgressFn
                 except TauraError:
                     raise
                 except Exception as exc:
-                    errors.append(f"{link}: {_one_line(exc)}")
+                    errors.append(f"{link}: {first_line(exc)}")
             else:
                 raise EngineUnavailableError(
                     f"download of model '{entry.name}' failed ({'; '.join(errors)}); "
@@ -459,7 +454,7 @@ def _download_argos(entry: CatalogEntry, store: ModelStore, progress: ProgressFn
         raise
     except Exception as exc:
         raise EngineUnavailableError(
-            f"download of model '{entry.name}' from the argos index failed: {_one_line(exc)}; "
+            f"download of model '{entry.name}' from the argos index failed: {first_line(exc)}; "
             "run the same command again to resume"
         ) from exc
     size = archive.stat().st_size
@@ -490,7 +485,7 @@ def _download_argos(entry: CatalogEntry, store: ModelStore, progress: ProgressFn
         archive.unlink(missing_ok=True)
         shutil.rmtree(unpacked, ignore_errors=True)
         raise EngineUnavailableError(
-            f"downloaded package for model '{entry.name}' is unusable ({_one_line(exc)}); "
+            f"downloaded package for model '{entry.name}' is unusable ({first_line(exc)}); "
             "run the download again"
         ) from exc
     shutil.rmtree(partial, ignore_errors=True)

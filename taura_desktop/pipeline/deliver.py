@@ -7,13 +7,11 @@ connection, so the editor keeps working while an export runs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from taura_desktop.core.model import Segment
 from taura_desktop.core.project import Project, ProjectState
 from taura_desktop.core.store import ProjectStore
 from taura_desktop.errors import BadInputError, CancelledError, MediaError, UsageError
@@ -72,6 +70,9 @@ class ExportStage:
                     raise BadInputError(f"{project.path}: {describe(report)}: re-voice them before exporting")
         return TaskSpec(self.name, ExportPayload(str(project.path), replace(options, langs=tuple(langs))))
 
+    def begin(self, project: Project) -> None:  # the plan changes nothing
+        return None
+
     def apply(self, project: Project, item: Any) -> None:  # exports change nothing in the project
         return None
 
@@ -124,25 +125,17 @@ def write_subtitle_set(
     state: ProjectState, out_dir: Path, stem: str, langs: Sequence[str], formats: Sequence[str]
 ) -> list[Path]:
     """Subtitles for the source and every language in ``langs``, in every format."""
-    from taura_desktop.subtitles.io import Cue, write_subtitles
+    from taura_desktop.subtitles.cues import project_cues
+    from taura_desktop.subtitles.io import write_subtitles
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     source = state.meta.source_lang or "und"
     for lang in [source, *langs]:
-        cues = []
-        for seg in state.ordered():
-            text = seg.source_text if lang == source else _translated(seg, lang)
-            if text.strip():
-                cues.append(Cue(seg.start_ms, seg.end_ms, text, italic="italic" in seg.flags))
+        cues = project_cues(state, None if lang == source else lang)
         for fmt in formats:
             written.append(write_subtitles(cues, out_dir / f"{stem}.{lang}.{fmt}", fmt, lang=lang))
     return written
-
-
-def _translated(seg: Segment, lang: str) -> str:
-    tr = seg.translation(lang)
-    return "" if tr is None else tr.text
 
 
 def work(
@@ -308,31 +301,3 @@ def _export_otio(
     fps = media.fps or 25.0
     path = export_otio(out, Path(media.path), media.duration_ms, fps, None, dub, subs)
     return [path]
-
-
-# -- used by the CLI -------------------------------------------------------------------------------
-
-
-def export_command(project: Project, args: Any) -> list[str]:
-    from taura_desktop.cli.progress import StageProgress
-    from taura_desktop.jobs import run_stage
-
-    langs = tuple([args.lang]) if args.lang else ()
-    options = ExportOptions(args.format, str(args.output), langs, args.mix, args.loudness)
-    with StageProgress() as bar:
-        summary = run_stage(project, "export", options, on_event=bar.on_event)
-    for problem in summary.get("problems", []):
-        print(f"taura: warning: {problem}")
-    return list(summary.get("outputs", []))
-
-
-def write_qc_report(project: Project, out: Path) -> Path:
-    from taura_desktop.pipeline.project_ops import languages, qc_reports
-    from taura_desktop.segmentation.qc import to_json
-
-    report = {lang: to_json(qc_reports(project, lang)) for lang in languages(project)}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(out)
-    return out

@@ -190,6 +190,9 @@ class DiarizeStage:
             ),
         )
 
+    def begin(self, project: Project) -> None:  # the plan changes nothing
+        return None
+
     def apply(self, project: Project, item: Any) -> None:
         if isinstance(item, EmbeddingChunk):
             if item.encoder != self._acc.encoder:

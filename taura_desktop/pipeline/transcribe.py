@@ -26,11 +26,12 @@ from taura_desktop.core.project import Project
 from taura_desktop.errors import MediaError
 from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WarningMsg, WorkerMsg
 from taura_desktop.pipeline.engines import resolve_whisper, whisper_engine
-from taura_desktop.pipeline.project_ops import SOURCE_ORIGIN, profile_of
+from taura_desktop.segmentation.profiles import project_profile
 
 WINDOW_MS = 10 * 60_000  # decoded audio held at once (+ CUT_SEARCH_MS): ~40 MB of float32
 CUT_SEARCH_MS = 30_000  # where the quietest point that ends a window is looked for
 NO_SPEECH = "no speech found in the audio"
+SOURCE_ORIGIN = "source_origin"  # project setting: "asr:<model>" or "subtitles:<file name>"
 STATE_KEY = "transcribe"  # project setting: {"done_until_ms": int, "complete": bool, "model": str}
 
 
@@ -72,6 +73,8 @@ class TranscribeStage:
     def __init__(self) -> None:
         self._run = os.urandom(4).hex()  # results of one run merge into one undo step
         self._range: tuple[int, int] | None = None
+        self._clear: list[str] | None = None  # segments begin() removes (None: keep all)
+        self._origin: str | None = None  # the source_origin setting begin() records
 
     def plan(self, project: Project, options: TranscribeOptions) -> TaskSpec | None:
         media = project.meta.media
@@ -85,16 +88,9 @@ class TranscribeStage:
         start_ms, end_ms = 0, None
         if options.range_ms is not None:
             start_ms, end_ms = options.range_ms
-            inside = [s.id for s in project.segments() if s.start_ms < end_ms and s.end_ms > start_ms]
-            if inside:
-                edit = edits.remove_segments(project.state, inside)
-                project.apply(
-                    replace(edit, description="Re-transcribe range", merge_key=("job", self.name, self._run))
-                )
+            self._clear = [s.id for s in project.segments() if s.start_ms < end_ms and s.end_ms > start_ms]
         elif options.restart:
-            if len(project):
-                edit = edits.replace_all_segments(project.state, [], "Transcribe")
-                project.apply(replace(edit, merge_key=("job", self.name, self._run)))
+            self._clear = project.state.ids()
             state = {}
         elif state.get("complete"):
             return None
@@ -104,7 +100,7 @@ class TranscribeStage:
         terms = tuple(g.source for g in project.meta.glossary)
         origin = f"asr:{model_dir.name}"
         if options.range_ms is None and project.meta.settings.get(SOURCE_ORIGIN) != origin:
-            project.apply(edits.set_setting(project.state, SOURCE_ORIGIN, origin), undoable=False)
+            self._origin = origin
         return TaskSpec(
             self.name,
             TranscribePayload(
@@ -121,6 +117,16 @@ class TranscribeStage:
             ),
         )
 
+    def begin(self, project: Project) -> None:
+        """Remove what the planned run replaces (the range, or everything on restart)."""
+        if self._clear:
+            what = "Transcribe" if self._range is None else "Re-transcribe range"
+            edit = replace(edits.remove_segments(project.state, self._clear), description=what)
+            project.apply(replace(edit, merge_key=("job", self.name, self._run)))
+        if self._origin is not None:
+            project.apply(edits.set_setting(project.state, SOURCE_ORIGIN, self._origin), undoable=False)
+        self._clear, self._origin = None, None
+
     def apply(self, project: Project, item: Any) -> None:
         from taura_desktop.engines.asr.base import AsrSegment
         from taura_desktop.segmentation.cutter import cut_words
@@ -131,7 +137,7 @@ class TranscribeStage:
             return
         assert isinstance(item, AsrSegment)
         lang = project.meta.source_lang or "en"
-        profile = profile_of(project)
+        profile = project_profile(project.meta)
         media = project.meta.media
         media_end = media.duration_ms if media is not None and media.duration_ms else None
         if item.words:

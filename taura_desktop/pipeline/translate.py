@@ -1,8 +1,10 @@
 """The translate stage: source segments -> one translation per target language.
 
-Caller side picks the segments that need work (missing, or stale because the source text
-changed — never a person's translation unless forced), applies exact translation-memory
-matches at once, and checks every pair has an engine (exit 4 otherwise). The worker
+Caller side plans without changing the project: it picks the segments that need work
+(missing, or stale because the source text changed — never a person's translation unless
+forced), looks up exact matches a person approved in the translation memory, and checks every
+pair has an engine (exit 4 otherwise). Only then ``begin`` adds the new languages and fills the
+memory matches, before any engine runs. The worker
 translates whole sentences in batches (see ``translation.sentences``) with the glossary's
 terms protected, and sends results back chunk by chunk so a cancelled run keeps them.
 """
@@ -19,9 +21,17 @@ from taura_desktop.core.model import GlossaryEntry, Origin, text_hash
 from taura_desktop.core.project import Project
 from taura_desktop.errors import CancelledError, UsageError
 from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WorkerMsg
+from taura_desktop.paths import memory_path, user_glossary_path
 from taura_desktop.pipeline.engines import choose_mt, model_store, mt_engine
+from taura_desktop.segmentation import break_lines
+from taura_desktop.segmentation.profiles import project_profile
+from taura_desktop.translation.glossary import Glossary
+from taura_desktop.translation.memory import TranslationMemory
+from taura_desktop.translation.sentences import translate_cues
 
 CHUNK_SEGMENTS = 200
+#: ``Translation.engine`` of a translation filled from the translation memory.
+MEMORY_ENGINE = "memory"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,33 +83,24 @@ def _needs(project: Project, seg_id: str, lang: str, opts: TranslateOptions) -> 
     return not opts.only_missing and tr.source_hash != text_hash(seg.source_text)
 
 
-def _memory(project: Project, lang: str, ids: list[str], opts: TranslateOptions) -> list[str]:
-    """Apply exact translation-memory matches; return the ids still to translate."""
-    if not opts.use_memory or opts.force:
-        return ids
-    from taura_desktop.paths import memory_path
-    from taura_desktop.translation.memory import TranslationMemory
-
+def memory_hits(project: Project, lang: str, ids: list[str], opts: TranslateOptions) -> dict[str, str]:
+    """Segments whose normalized source a person approved before (exact memory matches):
+    id -> the remembered translation. Reads only."""
+    if not opts.use_memory or opts.force or not ids:
+        return {}
     path = memory_path()
     if not path.exists():
-        return ids
+        return {}
     src = project.meta.source_lang or ""
-    tm = TranslationMemory(path)
-    try:
-        found = {sid: tm.exact(src, lang, project.segment(sid).source_text) for sid in ids}
-    finally:
-        tm.close()
-    hits = {sid: text for sid, text in found.items() if text}
-    if hits:
-        project.apply(edits.apply_engine_translations(project.state, lang, hits, engine="memory"))
-    return [sid for sid in ids if sid not in hits]
+    with TranslationMemory(path) as tm:
+        found = {
+            sid: tm.exact(src, lang, project.segment(sid).source_text, approved_only=True) for sid in ids
+        }
+    return {sid: text for sid, text in found.items() if text}
 
 
 def glossary_entries(project: Project) -> tuple[GlossaryEntry, ...]:
     """The user-wide glossary, overridden term by term by the project's own."""
-    from taura_desktop.paths import user_glossary_path
-    from taura_desktop.translation.glossary import Glossary
-
     user = Glossary.load(user_glossary_path()).entries  # a missing file is an empty glossary
     return Glossary([*user, *project.meta.glossary]).entries
 
@@ -109,6 +110,8 @@ class TranslateStage:
 
     def __init__(self) -> None:
         self._run = os.urandom(4).hex()  # results of one run merge into one undo step
+        self._new_langs: list[str] = []  # planned: target languages begin() adds
+        self._hits: dict[str, dict[str, str]] = {}  # planned: lang -> memory fills
 
     def plan(self, project: Project, options: TranslateOptions) -> TaskSpec | None:
         src = project.meta.source_lang
@@ -118,9 +121,8 @@ class TranslateStage:
             )
         if not options.langs:
             raise UsageError("translate: no target language given (--to xx)")
-        missing = [lang for lang in options.langs if lang not in project.meta.target_langs]
-        if missing:
-            project.apply(edits.add_target_langs(project.state, missing))
+        self._new_langs = [lang for lang in options.langs if lang not in project.meta.target_langs]
+        self._hits = {}
         root = str(model_store(options.models_root).root)
         candidates = list(options.segment_ids) if options.segment_ids is not None else project.state.ids()
         jobs = []
@@ -129,7 +131,10 @@ class TranslateStage:
                 raise UsageError(f"translate: {lang} is the source language")
             engine = choose_mt(options.engine, src, lang, root)  # exit 4 if no engine
             ids = [sid for sid in candidates if _needs(project, sid, lang, options)]
-            ids = _memory(project, lang, ids, options)
+            hits = memory_hits(project, lang, ids, options)
+            if hits:
+                self._hits[lang] = hits
+            ids = [sid for sid in ids if sid not in hits]
             if not ids:
                 continue
             segs = [project.segment(sid) for sid in ids]
@@ -145,11 +150,16 @@ class TranslateStage:
             return None
         return TaskSpec(self.name, TranslatePayload(src, tuple(jobs), glossary_entries(project), root))
 
-    def apply(self, project: Project, item: TranslatedChunk) -> None:
-        from taura_desktop.pipeline.project_ops import profile_of
-        from taura_desktop.segmentation import break_lines
+    def begin(self, project: Project) -> None:
+        """Add the new target languages and fill memory matches (the plan has passed)."""
+        if self._new_langs:
+            project.apply(edits.add_target_langs(project.state, self._new_langs))
+        for lang, hits in self._hits.items():
+            project.apply(edits.apply_engine_translations(project.state, lang, hits, engine=MEMORY_ENGINE))
+        self._new_langs, self._hits = [], {}
 
-        profile = profile_of(project)  # translations are broken into subtitle lines too
+    def apply(self, project: Project, item: TranslatedChunk) -> None:
+        profile = project_profile(project.meta)  # translations are broken into subtitle lines too
         texts = {sid: break_lines(text, profile, item.lang) for sid, text in item.texts.items()}
         edit = edits.apply_engine_translations(
             project.state, item.lang, texts, engine=item.engine, flags=item.flags
@@ -163,9 +173,6 @@ class TranslateStage:
 def work(
     payload: TranslatePayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]
 ) -> dict[str, Any]:
-    from taura_desktop.translation.glossary import Glossary
-    from taura_desktop.translation.sentences import translate_cues
-
     glossary = Glossary(payload.glossary)
     total = sum(len(j.cues) for j in payload.jobs)
     done = 0

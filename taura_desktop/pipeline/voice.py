@@ -241,6 +241,9 @@ class VoiceStage:
             ),
         )
 
+    def begin(self, project: Project) -> None:  # the plan changes nothing
+        return None
+
     def apply(self, project: Project, item: VoicedChunk) -> None:
         edit = edits.set_clips(project.state, item.lang, item.clips)
         project.apply(replace(edit, merge_key=("job", self.name, self._run)))

@@ -10,8 +10,12 @@ import math
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from taura_desktop.errors import UsageError
+
+if TYPE_CHECKING:
+    from taura_desktop.core.model import ProjectMeta
 
 #: Languages whose text is counted with full-width characters (Netflix: 16 per line, half-width
 #: characters count 0.5) and whose words are written without spaces between them.
@@ -170,3 +174,14 @@ def get_profile(name: str, fps: float | None = None) -> Profile:
     if prof is None:
         raise UsageError(f"subtitle profile {name!r}: unknown (known: {', '.join(PROFILES)})")
     return prof if fps is None else prof.for_fps(fps)
+
+
+#: Project setting naming the subtitle profile (``netflix`` when unset).
+PROFILE_SETTING = "subtitle_profile"
+
+
+def project_profile(meta: ProjectMeta) -> Profile:
+    """The profile a project's settings name, at its media's frame rate (UsageError when the
+    name is unknown)."""
+    fps = meta.media.fps if meta.media else None
+    return get_profile(str(meta.settings.get(PROFILE_SETTING) or "netflix"), fps)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
+from taura_desktop.core.timecode import clock
 from taura_desktop.errors import SubtitleError
 
 if TYPE_CHECKING:
@@ -29,13 +30,6 @@ IMSC1_TEXT_PROFILE = "http://www.w3.org/ns/ttml/profile/imsc1/text"
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
-
-
-def _clock(ms: int) -> str:
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, milli = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{milli:03d}"
 
 
 def render_ttml(cues: Sequence[Cue], lang: str = "und", title: str = "") -> str:
@@ -78,7 +72,7 @@ def render_ttml(cues: Sequence[Cue], lang: str = "und", title: str = "") -> str:
         end = max(start, int(cue.end_ms))
         style = ' style="s_italic"' if cue.italic else ""
         content = "<br/>".join(escape(ln) for ln in lines)
-        body.append(f'      <p xml:id="c{k}" begin="{_clock(start)}" end="{_clock(end)}"'
+        body.append(f'      <p xml:id="c{k}" begin="{clock(start)}" end="{clock(end)}"'
                     f"{style}>{content}</p>")
     tail = ["    </div>", "  </body>", "</tt>", ""]
     return "\n".join(head + body + tail)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from taura_desktop.atomic import write_text_atomic
 from taura_desktop.core.model import GlossaryEntry
 from taura_desktop.errors import BadInputError
 
@@ -137,9 +138,7 @@ class Glossary:
                 for e in self.entries
             ],
         }
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(path)
+        write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def _entries_from_json(raw: Iterable[object], path: Path) -> Iterable[GlossaryEntry]:

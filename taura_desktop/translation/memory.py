@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS tm (
     target TEXT NOT NULL,
     klen INTEGER NOT NULL,
     updated REAL NOT NULL,
+    project TEXT NOT NULL DEFAULT '',
+    segment TEXT NOT NULL DEFAULT '',
+    approved INTEGER NOT NULL DEFAULT 1,
     UNIQUE (src_lang, tgt_lang, key)
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS tm_fts USING fts5(
@@ -51,10 +54,30 @@ END;
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 CANDIDATES = 200  # FTS candidates scored per fuzzy lookup
+#: Columns added after the first release (older memories get them on open).
+_ADDED_COLUMNS = (
+    ("project", "TEXT NOT NULL DEFAULT ''"),
+    ("segment", "TEXT NOT NULL DEFAULT ''"),
+    ("approved", "INTEGER NOT NULL DEFAULT 1"),
+)
 
 
 def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+@dataclass(frozen=True, slots=True)
+class TmEntry:
+    """One remembered translation and where it came from."""
+
+    src_lang: str
+    tgt_lang: str
+    source: str
+    target: str
+    project: str = ""  # the project file it was approved in
+    segment: str = ""  # the segment id there
+    updated: float = 0.0  # seconds since the epoch (0: now, when adding)
+    approved: bool = True  # a person approved it (only these fill segments without review)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +97,11 @@ class TranslationMemory:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            have = {str(r[1]) for r in self._db.execute("PRAGMA table_info(tm)")}
+            for name, decl in _ADDED_COLUMNS:
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE tm ADD COLUMN {name} {decl}")
+            self._db.commit()
         except sqlite3.DatabaseError as exc:
             raise BadInputError(f"{self.db_path}: not a usable translation memory ({exc})") from exc
 
@@ -92,24 +120,48 @@ class TranslationMemory:
     # -- writing ------------------------------------------------------------------------
     def add(self, src_lang: str, tgt_lang: str, source: str, target: str) -> None:
         """Store an approved translation (replaces the target of an equal source)."""
-        self.add_many([(src_lang, tgt_lang, source, target)])
+        self.add_many([TmEntry(src_lang, tgt_lang, source, target)])
 
-    def add_many(self, rows: Iterable[tuple[str, str, str, str]]) -> int:
+    def add_many(self, rows: Iterable[TmEntry | tuple[str, str, str, str]]) -> int:
+        """Store entries (the newest wins per normalized source); returns how many were kept."""
         now = time.time()
         data = []
-        for src_lang, tgt_lang, source, target in rows:
-            key = normalize(source)
-            if key and target.strip():
-                data.append((src_lang, tgt_lang, key, source, target, len(key), now))
+        for row in rows:
+            e = row if isinstance(row, TmEntry) else TmEntry(*row)
+            key = normalize(e.source)
+            if key and e.target.strip():
+                data.append((e.src_lang, e.tgt_lang, key, e.source, e.target, len(key),
+                             e.updated or now, e.project, e.segment, int(e.approved)))
         with self._lock, self._db:
             self._db.executemany(
-                "INSERT INTO tm (src_lang, tgt_lang, key, source, target, klen, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (src_lang, tgt_lang, key) DO UPDATE "
+                "INSERT INTO tm (src_lang, tgt_lang, key, source, target, klen, updated, project, "
+                "segment, approved) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (src_lang, tgt_lang, key) DO UPDATE "
                 "SET source = excluded.source, target = excluded.target, "
-                "updated = excluded.updated",
+                "updated = excluded.updated, project = excluded.project, "
+                "segment = excluded.segment, approved = excluded.approved",
                 data,
             )
         return len(data)
+
+    def entries(self, src_lang: str | None = None, tgt_lang: str | None = None) -> Iterator[TmEntry]:
+        """Every entry (optionally of one language pair), oldest first."""
+        sql = "SELECT src_lang, tgt_lang, source, target, project, segment, updated, approved FROM tm"
+        args: list[str] = []
+        where = []
+        if src_lang:
+            where.append("src_lang = ?")
+            args.append(src_lang)
+        if tgt_lang:
+            where.append("tgt_lang = ?")
+            args.append(tgt_lang)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY updated, id", args).fetchall()
+        for r in rows:
+            yield TmEntry(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]),
+                          float(r[6]), bool(r[7]))
 
     def remove(self, src_lang: str, tgt_lang: str, source: str) -> bool:
         with self._lock, self._db:
@@ -125,16 +177,20 @@ class TranslationMemory:
         return int(row[0])
 
     # -- lookup -------------------------------------------------------------------------
-    def exact(self, src_lang: str, tgt_lang: str, source: str) -> str | None:
+    def exact(self, src_lang: str, tgt_lang: str, source: str, *, approved_only: bool = False) -> str | None:
+        """The stored target of the same normalized source (only a person's approved one
+        with ``approved_only``), or None."""
         key = normalize(source)
         if not key:
             return None
         with self._lock:
             row = self._db.execute(
-                "SELECT target FROM tm WHERE src_lang = ? AND tgt_lang = ? AND key = ?",
+                "SELECT target, approved FROM tm WHERE src_lang = ? AND tgt_lang = ? AND key = ?",
                 (src_lang, tgt_lang, key),
             ).fetchone()
-        return None if row is None else str(row[0])
+        if row is None or (approved_only and not row[1]):
+            return None
+        return str(row[0])
 
     def fuzzy(
         self,

@@ -13,12 +13,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from taura_desktop.errors import first_line
+
 Report = Callable[[Any], None]
 
 
 def one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return first_line(exc)
 
 
 class BackgroundCall(QObject):

@@ -9,7 +9,6 @@ worker happens on the GUI thread.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -30,29 +29,18 @@ from PySide6.QtWidgets import (
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
 from taura_desktop.jobs.worker import shared_worker
+from taura_desktop.pipeline.stages import STAGES, stage_session
 
 POLL_MS = 30
 
 
 def pipeline_available() -> str | None:
-    """None when stages can run, else a one-line reason."""
-    try:
-        from taura_desktop.jobs.worker import WORK_REGISTRY
-
-        importlib.import_module(WORK_REGISTRY)
-    except ImportError as exc:
-        return f"the processing pipeline is not installed ({exc})"
+    """None when stages can run, else a one-line reason (they always can: kept for callers)."""
     return None
 
 
 def known_stages() -> tuple[str, ...]:
-    try:
-        from taura_desktop.jobs.worker import WORK_REGISTRY
-
-        registry = importlib.import_module(WORK_REGISTRY)
-    except ImportError:
-        return ()
-    return tuple(getattr(registry, "STAGES", {}).keys())
+    return tuple(STAGES)
 
 
 @dataclass(slots=True)
@@ -169,9 +157,7 @@ class JobsPanel(QWidget):
         session: Any = None
         error: BaseException | None = None
         try:
-            from taura_desktop.jobs import StageSession
-
-            session = StageSession(project, req.stage, req.options)
+            session = stage_session(project, req.stage, req.options)
             if session.plan_is_pure:
                 session.plan()
         except Exception as exc:

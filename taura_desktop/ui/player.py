@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from taura_desktop.errors import first_line
 from taura_desktop.ui.timefmt import format_ms
 
 INSTALL_HINT = "install libmpv (Debian/Ubuntu: apt install libmpv2; Fedora: dnf install mpv-libs)"
@@ -45,7 +46,7 @@ def load_mpv() -> tuple[Any, str | None]:
     try:
         import mpv
     except (ImportError, OSError, AttributeError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = first_line(exc)
         return None, f"Video playback is unavailable: libmpv could not be loaded ({reason}); {INSTALL_HINT}."
     return mpv, None
 
@@ -262,7 +263,7 @@ class Player(QWidget):
             self._mpv = self._module.MPV(**opts)
         except Exception as exc:  # libmpv present but unusable (no display, bad option)
             self._unavailable = (
-                f"Video playback is unavailable: mpv could not start ({str(exc).splitlines()[0]})."
+                f"Video playback is unavailable: mpv could not start ({first_line(exc)})."
             )
             self._show_message(self._unavailable)
             self.errorOccurred.emit(self._unavailable)

@@ -15,8 +15,7 @@ from PySide6.QtWidgets import (
 from taura_desktop.core import edits
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
-from taura_desktop.pipeline.project_ops import PROFILE_SETTING
-from taura_desktop.segmentation.profiles import PROFILES
+from taura_desktop.segmentation.profiles import PROFILE_SETTING, PROFILES
 from taura_desktop.ui.new_project import LANGS
 
 

@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from taura_desktop.app.qc import profile_of, qc_inputs
 from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.project import Project
+from taura_desktop.pipeline.stale import stale_report
 from taura_desktop.ui.background import BackgroundCall, Report
 from taura_desktop.ui.timefmt import format_ms
 
@@ -128,9 +130,6 @@ class QcPanel(QWidget):
             self.tree.clear()
             self.summary.setText(self.tr("No project."))
             return
-        from taura_desktop.pipeline.project_ops import profile_of, qc_inputs
-        from taura_desktop.pipeline.stale import stale_report
-
         code, items = qc_inputs(project, self._lang)
         index = {sid: i + 1 for i, sid in enumerate(project.state.ids())}
         profile = profile_of(project)

@@ -24,21 +24,18 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from taura_desktop.app import editing
+from taura_desktop.app.editing import combine
+from taura_desktop.app.qc import profile_of
 from taura_desktop.core import edits
 from taura_desktop.core.edits import Change, ChangeKind, Edit
 from taura_desktop.core.model import FitStatus, Segment, Status
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
 from taura_desktop.pipeline.stale import stale_reason
+from taura_desktop.segmentation.profiles import Profile
+from taura_desktop.segmentation.qc import QcInput, check_cues, cps_of
 from taura_desktop.ui.timefmt import format_ms, parse_ms
-
-try:  # QC rules from the segmentation package (optional until it lands everywhere)
-    from taura_desktop.segmentation.profiles import Profile, get_profile
-    from taura_desktop.segmentation.qc import QcInput, check_cues, cps_of
-
-    QC_AVAILABLE = True
-except ImportError:  # pragma: no cover - depends on the tree
-    QC_AVAILABLE = False
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -117,12 +114,6 @@ def is_overflow(seg: Segment, lang: str | None) -> bool:
     return bool(tr and tr.clip and tr.clip.fit and tr.clip.fit.status is FitStatus.OVERFLOW)
 
 
-def combine(description: str, parts: Iterable[Edit]) -> Edit:
-    """One undo step out of several single-segment edits (each touching distinct segments)."""
-    pairs = tuple(p for e in parts for p in e.segments)
-    return Edit(description, segments=pairs)
-
-
 class SegmentTableModel(QAbstractTableModel):
     """Rows = segments in time order; edits go through the core and come back as Changes."""
 
@@ -139,7 +130,7 @@ class SegmentTableModel(QAbstractTableModel):
         self._ids: list[str] = project.state.ids()
         self._rows: dict[str, int] | None = None
         self._qc_cache: dict[str, tuple[object, tuple[str, ...]]] = {}
-        self._profile: Any = None
+        self._profile: Profile | None = None
         self._unsubscribe = project.subscribe(self._on_change)
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -317,25 +308,19 @@ class SegmentTableModel(QAbstractTableModel):
 
     @staticmethod
     def _cps(text: str, duration_ms: int, lang: str) -> float:
-        if QC_AVAILABLE:
-            return float(cps_of(text, duration_ms, lang))
-        return len(text.replace("\n", " ")) * 1000.0 / max(1, duration_ms)
+        return float(cps_of(text, duration_ms, lang))
 
     # -- QC ----------------------------------------------------------------------------------
-    def _qc_profile(self) -> Any:
-        if self._profile is None and QC_AVAILABLE:
-            media = self.project.meta.media
-            name = str(self.project.meta.settings.get("profile", "netflix"))
+    def _qc_profile(self) -> Profile:
+        if self._profile is None:
             try:
-                self._profile = get_profile(name, fps=media.fps if media else None)
+                self._profile = profile_of(self.project)
             except TauraError:
                 self._profile = Profile()
         return self._profile
 
     def qc_rules(self, row: int) -> tuple[str, ...]:
         """Names of the QC rules the segment in ``row`` breaks (judged with its neighbours)."""
-        if not QC_AVAILABLE:
-            return ()
         seg = self.segment_at(row)
         prev = self.segment_at(row - 1) if row > 0 else None
         nxt = self.segment_at(row + 1) if row + 1 < len(self._ids) else None
@@ -356,8 +341,6 @@ class SegmentTableModel(QAbstractTableModel):
         return rules
 
     def qc_tooltip(self, row: int) -> str:
-        if not QC_AVAILABLE:
-            return self.tr("Quality checks are not available in this build.")
         rules = self.qc_rules(row)
         return "\n".join(rules) if rules else self.tr("No issues")
 
@@ -366,35 +349,18 @@ class SegmentTableModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
         seg = self.segment_at(index.row())
-        state = self.project.state
         col = index.column()
         try:
+            edit: Edit | None = None
             if col == Col.SOURCE:
-                if str(value) == seg.source_text:
-                    return False
-                edit = edits.set_source_text(state, seg.id, str(value))
+                edit = editing.source_text(self.project, seg.id, str(value))
             elif col == Col.TRANSLATION and self._lang:
-                tr = seg.translation(self._lang)
-                if tr is not None and str(value) == tr.text:
-                    return False
-                edit = edits.set_translation_text(state, seg.id, self._lang, str(value))
+                edit = editing.translation_text(self.project, seg.id, self._lang, str(value))
             elif col in (Col.START, Col.END):
                 ms = parse_ms(str(value))
-                start, end = (ms, seg.end_ms) if col == Col.START else (seg.start_ms, ms)
-                prev, nxt = state.neighbours(seg.id)
-                if prev is not None and start < prev.end_ms:
-                    raise edits.EditError(
-                        f"start {format_ms(start)} overlaps the previous segment "
-                        f"(ends {format_ms(prev.end_ms)})"
-                    )
-                if nxt is not None and end > nxt.start_ms:
-                    raise edits.EditError(
-                        f"end {format_ms(end)} overlaps the next segment (starts {format_ms(nxt.start_ms)})"
-                    )
-                if (start, end) == (seg.start_ms, seg.end_ms):
-                    return False
-                edit = edits.set_times(state, seg.id, start, end)
-            else:
+                start, end = (ms, None) if col == Col.START else (None, ms)
+                edit = editing.typed_times(self.project, seg.id, start, end)
+            if edit is None:
                 return False
             self.project.apply(edit)
         except TauraError as exc:

@@ -9,11 +9,11 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QGridLayout, QLabel, QPlainTextEdit, QSizePolicy, QWidget
 
+from taura_desktop.app.qc import profile_of
 from taura_desktop.core import edits
 from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
-from taura_desktop.pipeline.project_ops import profile_of
 from taura_desktop.segmentation.qc import cps_of, cue_issues
 from taura_desktop.ui.qc_panel import RULE_LABELS
 from taura_desktop.ui.timefmt import format_ms

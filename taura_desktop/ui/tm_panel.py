@@ -1,14 +1,12 @@
 """Alternative translations from the translation memory for the selected segment.
 
-Lookups (SQLite, fuzzy matching) run on a worker thread after a short debounce; applying a
-match is an undoable translation edit. :func:`remember_approved` writes approvals to the
-memory off the GUI thread (the editor's approve action uses it).
+Lookups (SQLite, fuzzy matching, :func:`taura_desktop.app.review.fuzzy_matches`) run on a
+worker thread after a short debounce; applying a match is an undoable translation edit.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,73 +21,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from taura_desktop.app.review import FUZZY_LIMIT, FUZZY_THRESHOLD, fuzzy_matches
+from taura_desktop.app.suggest import GlossarySuggestion, accept_suggestion, glossary_suggestions
 from taura_desktop.core import edits
 from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.model import Origin
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
+from taura_desktop.paths import memory_path
 from taura_desktop.ui.background import BackgroundCall
 
-THRESHOLD = 0.85
-LIMIT = 5
+LIMIT = FUZZY_LIMIT
+THRESHOLD = FUZZY_THRESHOLD
 DEBOUNCE_MS = 150
 TARGET_ROLE = int(Qt.ItemDataRole.UserRole) + 5
-
-
-def memory_file() -> Path:
-    from taura_desktop.paths import memory_path
-
-    return memory_path()
-
-
-def lookup(db: Path, src_lang: str, tgt_lang: str, text: str) -> list[Any]:
-    """Fuzzy matches (>= THRESHOLD) of ``text``; [] when there is no memory yet."""
-    if not db.is_file() or not text.strip():
-        return []
-    from taura_desktop.translation.memory import TranslationMemory
-
-    tm = TranslationMemory(db)
-    try:
-        return tm.fuzzy(src_lang, tgt_lang, text, THRESHOLD, LIMIT)
-    finally:
-        tm.close()
-
-
-def approval_rows(project: Project, seg_ids: Sequence[str], lang: str) -> list[tuple[str, str, str, str]]:
-    """(src_lang, lang, source, translation) of the segments, as project_ops.approve stores."""
-    src = project.meta.source_lang or ""
-    rows = []
-    for sid in seg_ids:
-        seg = project.state.segments.get(sid)
-        tr = seg.translation(lang) if seg is not None else None
-        if seg is not None and tr is not None and tr.text.strip() and seg.source_text.strip():
-            rows.append((src, lang, seg.source_text, tr.text))
-    return rows
-
-
-def remember_approved(rows: list[tuple[str, str, str, str]], db: Path | None = None,
-                      on_error: Callable[[str], None] | None = None) -> threading.Thread | None:
-    """Add approved pairs to the user-wide translation memory on a worker thread."""
-    if not rows:
-        return None
-    path = db or memory_file()
-
-    def work() -> None:
-        from taura_desktop.translation.memory import TranslationMemory
-
-        try:
-            tm = TranslationMemory(path)
-            try:
-                tm.add_many(rows)
-            finally:
-                tm.close()
-        except (TauraError, OSError) as exc:
-            if on_error is not None:
-                on_error(str(exc))
-
-    t = threading.Thread(target=work, name="tm-remember", daemon=True)
-    t.start()
-    return t
 
 
 class AlternativesPanel(QWidget):
@@ -129,6 +74,20 @@ class AlternativesPanel(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.list, 1)
         layout.addLayout(row)
+        # glossary suggestions: the same correction in several approved segments
+        self.suggest_button = QPushButton(self.tr("Suggest glossary terms"), self)
+        self.suggest_button.clicked.connect(self.suggest_glossary)
+        self.suggestions = QListWidget(self)
+        self.suggestions.itemDoubleClicked.connect(lambda _i: self.add_suggestion())
+        self.add_term_button = QPushButton(self.tr("Add to glossary"), self)
+        self.add_term_button.clicked.connect(self.add_suggestion)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.suggest_button)
+        row2.addStretch(1)
+        row2.addWidget(self.add_term_button)
+        layout.addWidget(self.suggestions)
+        layout.addLayout(row2)
+        self._suggested: list[GlossarySuggestion] = []
         self._update_buttons()
 
     def set_project(self, project: Project | None) -> None:
@@ -168,10 +127,10 @@ class AlternativesPanel(QWidget):
             return
         text = project.state.segments[sid].source_text
         src = project.meta.source_lang or ""
-        db = self.db or memory_file()
+        db = self.db or memory_path()
         token = (self._generation, sid)
         self.header.setText(self.tr("Looking up the translation memory…"))
-        self._worker.start(lambda _report: lookup(db, src, lang, text), token)
+        self._worker.start(lambda _report: fuzzy_matches(db, src, lang, text), token)
 
     def _lookup_failed(self, token: object, message: str) -> None:
         if isinstance(token, tuple) and token[0] == self._generation:
@@ -201,6 +160,41 @@ class AlternativesPanel(QWidget):
 
     def _update_buttons(self) -> None:
         self.apply_button.setEnabled(self.list.currentItem() is not None and self._sid is not None)
+
+    # -- glossary suggestions -------------------------------------------------------------
+    def suggest_glossary(self) -> int:
+        """List the corrections made the same way in several approved segments."""
+        self.suggestions.clear()
+        project, lang = self._project, self._lang
+        self._suggested = glossary_suggestions(project, lang) if project and lang else []
+        for sug in self._suggested:
+            item = QListWidgetItem(
+                self.tr("{0} → {1}  (was “{2}”, {3} segments)").format(
+                    sug.source, sug.target, sug.replaced, len(sug.segment_ids)
+                )
+            )
+            self.suggestions.addItem(item)
+        if self._suggested:
+            self.suggestions.setCurrentRow(0)
+        else:
+            self.message.emit(self.tr("No glossary suggestions: no correction repeats in approved segments."))
+        return len(self._suggested)
+
+    def add_suggestion(self) -> bool:
+        """Add the selected suggestion to the project's glossary (one undoable edit)."""
+        row = self.suggestions.currentRow()
+        project, lang = self._project, self._lang
+        if project is None or lang is None or not 0 <= row < len(self._suggested):
+            return False
+        sug = self._suggested.pop(row)
+        try:
+            project.apply(accept_suggestion(project, lang, sug))
+        except TauraError as exc:
+            self.message.emit(str(exc))
+            return False
+        self.suggestions.takeItem(row)
+        self.message.emit(self.tr("Glossary: {0} → {1}").format(sug.source, sug.target))
+        return True
 
     def apply_selected(self) -> bool:
         """Replace the segment's translation with the selected match (one undoable edit)."""

@@ -41,11 +41,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from taura_desktop.app import peaks as app_peaks
 from taura_desktop.core import edits
 from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.project import Project
-from taura_desktop.errors import TauraError
-from taura_desktop.pipeline import project_ops
+from taura_desktop.errors import TauraError, first_line
 from taura_desktop.pipeline.segment_dub import SegmentDub
 from taura_desktop.ui.empty_hint import EmptyHint
 from taura_desktop.ui.jobs_panel import (
@@ -79,10 +79,10 @@ class _PeaksLoader(QObject):
                 from taura_desktop.export.profile import prime_loudness_cache
                 from taura_desktop.media.peaks import compute_peaks
 
-                self.done.emit(token, compute_peaks(path, project_ops.PEAKS_BUCKET_MS))
+                self.done.emit(token, compute_peaks(path, app_peaks.PEAKS_BUCKET_MS))
                 prime_loudness_cache(path)  # so the first export skips its measuring pass
             except Exception as exc:  # MediaError or a missing decoder: no waveform, still usable
-                self.failed.emit(token, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                self.failed.emit(token, first_line(exc))
 
         threading.Thread(target=work, name="peaks", daemon=True).start()
 
@@ -365,7 +365,7 @@ class WindowBase(QMainWindow):
     # -- peaks ---------------------------------------------------------------------------------------
     def _load_peaks(self, path: str) -> None:
         assert self.project is not None
-        cached = project_ops.cached_peaks(self.project)
+        cached = app_peaks.cached_peaks(self.project)
         if cached is not None:
             self.timeline.set_peaks(cached)
             return
@@ -379,7 +379,7 @@ class WindowBase(QMainWindow):
             return
         self.timeline.set_peaks(peaks)
         try:
-            project_ops.store_peaks(self.project, peaks)
+            app_peaks.store_peaks(self.project, peaks)
         except Exception as exc:  # a read-only project still shows the waveform
             self.show_message(self.tr("Could not cache the waveform: {0}").format(exc))
 

@@ -16,11 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from taura_desktop.app import projects as app_projects
+from taura_desktop.app import review
+from taura_desktop.app.projects import new_project as create_project_file
 from taura_desktop.core import edits
 from taura_desktop.core.model import Status
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
-from taura_desktop.pipeline import project_ops
 from taura_desktop.pipeline.deliver import VOICED_KINDS
 from taura_desktop.pipeline.segment_dub import render_segment_dub
 from taura_desktop.pipeline.stale import ClipState, clip_state, describe, stale_report
@@ -37,7 +39,6 @@ from taura_desktop.ui.segment_model import (
     SegmentTableModel,
 )
 from taura_desktop.ui.settings import Pref
-from taura_desktop.ui.tm_panel import approval_rows, remember_approved
 from taura_desktop.ui.window_find import WindowFind
 
 PROJECT_FILTER = "Taura projects (*.taura);;All files (*)"
@@ -90,7 +91,7 @@ class WindowOps(WindowFind):
         if media is not None and Path(media.path).is_file():
             self.player.load(media.path)
             self._load_peaks(media.path)
-            problem = project_ops.media_problem(project)  # the file there is another video
+            problem = app_projects.media_problem(project)  # the file there is another video
             if problem is not None:
                 self.show_banner(problem)
         elif media is not None:
@@ -157,20 +158,13 @@ class WindowOps(WindowFind):
     def create_project(self, spec: NewProjectSpec) -> bool:
         """Create the project file for ``spec``, open it, and queue the chosen stages."""
         try:
-            from taura_desktop.media.probe import fingerprint
-
-            media = fingerprint(spec.media)
-            project = Project.create(
-                spec.project,
-                media=media,
+            project = create_project_file(
+                Path(spec.media),
+                Path(spec.project),
                 source_lang=spec.source_lang,
-                target_langs=spec.target_langs,
-                overwrite=False,
+                targets=spec.target_langs,
+                settings={"mt_engine": spec.mt_engine or "", "tts_engine": spec.tts_engine or ""},
             )
-            if spec.mt_engine:
-                project.apply(edits.set_setting(project.state, "mt_engine", spec.mt_engine), undoable=False)
-            if spec.tts_engine:
-                project.apply(edits.set_setting(project.state, "tts_engine", spec.tts_engine), undoable=False)
         except TauraError as exc:
             self.show_banner(str(exc))
             return False
@@ -217,7 +211,7 @@ class WindowOps(WindowFind):
         if not path:
             return False
         try:
-            summary = project_ops.import_subtitles(project, Path(path), lang=project.meta.source_lang)
+            summary = app_projects.import_subtitles(project, Path(path), lang=project.meta.source_lang)
         except TauraError as exc:
             self.show_banner(str(exc))
             return False
@@ -333,10 +327,18 @@ class WindowOps(WindowFind):
         current = self.current_id()
         ids = self.selected_ids() or ([current] if current else [])
         lang = self.current_lang()
-        if self._set_status(Status.APPROVED):
-            if self.project is not None and lang is not None:
-                remember_approved(approval_rows(self.project, ids, lang), on_error=self._tm_error)
-            self.step_segment(1)
+        project = self.project
+        if not ids or lang is None or project is None:
+            return
+        try:
+            review.approve(
+                project, ids, lang,
+                remember=lambda rows: review.remember_in_background(rows, on_error=self._tm_error),
+            )
+        except TauraError as exc:
+            self.show_message(str(exc))
+            return
+        self.step_segment(1)
 
     def _tm_error(self, message: str) -> None:
         # called from the writer thread: the signal is queued to the GUI thread

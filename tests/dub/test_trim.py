@@ -64,9 +64,9 @@ def test_dubbed_lines_start_on_their_cue(tmp_path) -> None:  # type: ignore[no-u
     from taura_desktop.core.model import Segment
     from taura_desktop.core.project import Project
     from taura_desktop.export import render_dub
-    from taura_desktop.jobs import run_stage
     from taura_desktop.jobs.worker import Worker
     from taura_desktop.pipeline.deliver import dub_tracks
+    from taura_desktop.pipeline.stages import run_stage
     from taura_desktop.pipeline.voice import VoiceOptions
 
     lines = ["Hola a todos.", "¿Qué tal?", "Bienvenidos a la demostración.", "Sí, claro.",

@@ -23,9 +23,9 @@ def worker() -> Worker:
 
 @pytest.fixture
 def subs_project(tmp_path: Path, sample: SampleMedia):  # type: ignore[no-untyped-def]
-    from taura_desktop.pipeline import project_ops
+    from taura_desktop.app import projects
 
-    p = project_ops.new_project(sample.video, tmp_path / "p.taura", source_lang="en", targets=("es",))
-    project_ops.import_subtitles(p, sample.subtitles, lang="en")
+    p = projects.new_project(sample.video, tmp_path / "p.taura", source_lang="en", targets=("es",))
+    projects.import_subtitles(p, sample.subtitles, lang="en")
     yield p
     p.close()

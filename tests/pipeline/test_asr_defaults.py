@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from taura_desktop.app import projects
+from taura_desktop.app.qc import profile_of
 from taura_desktop.cli import main
 from taura_desktop.core.model import Word
 from taura_desktop.engines.asr.base import AsrSegment
 from taura_desktop.errors import EngineUnavailableError
 from taura_desktop.modelstore.store import ModelStore
-from taura_desktop.pipeline import project_ops
 from taura_desktop.pipeline.engines import best_whisper
 from taura_desktop.pipeline.transcribe import TranscribeStage
 from taura_desktop.sample import SampleMedia
@@ -82,7 +83,7 @@ def _words(start: int, *texts: str, step: int = 180) -> tuple[Word, ...]:
 def test_cues_of_consecutive_speech_segments_never_overlap(tmp_path: Path, sample: SampleMedia) -> None:
     """The issue's case: a short first segment's cue extended toward the minimum duration ran
     into the next segment's first cue (1.453 s vs 1.020 s)."""
-    with project_ops.new_project(sample.video, tmp_path / "t.taura", source_lang="en") as p:
+    with projects.new_project(sample.video, tmp_path / "t.taura", source_lang="en") as p:
         duration = p.meta.media.duration_ms  # type: ignore[union-attr]
         stage = TranscribeStage()
         first = _words(800, " Hi.")
@@ -94,7 +95,7 @@ def test_cues_of_consecutive_speech_segments_never_overlap(tmp_path: Path, sampl
             )
         segs = p.segments()
         assert len(segs) >= 3
-        gap = project_ops.profile_of(p).min_gap_ms
+        gap = profile_of(p).min_gap_ms
         for a, b in itertools.pairwise(segs):
             assert a.end_ms + gap <= b.start_ms, (a, b)
         assert segs[0].start_ms == 800  # the in-time stays on the speech

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from taura_desktop.app.batch import STATE_FILE, discover, find_subs
 from taura_desktop.cli import main
 from taura_desktop.errors import BadInputError, ExitCode
-from taura_desktop.pipeline.batch import STATE_FILE, discover, find_subs
 from taura_desktop.sample import make_sample
 
 ROOT = Path(__file__).resolve().parents[2]

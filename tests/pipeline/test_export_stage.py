@@ -10,10 +10,10 @@ import pytest
 from taura_desktop.core import edits
 from taura_desktop.core.project import Project
 from taura_desktop.errors import EngineUnavailableError, UsageError
-from taura_desktop.jobs import run_stage
 from taura_desktop.jobs.worker import Worker
 from taura_desktop.media.probe import probe
 from taura_desktop.pipeline.deliver import ExportOptions
+from taura_desktop.pipeline.stages import run_stage
 from taura_desktop.pipeline.translate import TranslateOptions
 from taura_desktop.pipeline.voice import VoiceOptions
 from tests.tiny.separation import install_tiny_separator

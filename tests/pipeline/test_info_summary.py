@@ -13,7 +13,7 @@ from taura_desktop.core import edits
 from taura_desktop.core.model import Segment
 from taura_desktop.core.project import Project
 from taura_desktop.core.store import ProjectStore
-from taura_desktop.pipeline import project_ops
+from taura_desktop.app import projects as project_ops
 
 
 def _make(path: Path, n: int) -> None:

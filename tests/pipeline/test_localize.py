@@ -89,7 +89,7 @@ def test_offline_flag_really_blocks_sockets_in_the_process_and_its_workers(tmp_p
     code = (
         "import socket\n"
         "import os\n"
-        "from taura_desktop.jobs.worker import go_offline\n"
+        "from taura_desktop.cli.offline import go_offline\n"
         "go_offline()\n"
         "try:\n"
         "    socket.create_connection(('127.0.0.1', 9), timeout=1)\n"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from taura_desktop.app.localize import _master_format
 from taura_desktop.cli import main
 from taura_desktop.errors import ExitCode
 from taura_desktop.export.verify import probe_streams
-from taura_desktop.pipeline.localize import _master_format
 from tests.mediagen import make_video
 
 Cap = pytest.CaptureFixture[str]

@@ -9,8 +9,8 @@ import pytest
 
 from taura_desktop.cli import main
 from taura_desktop.core.project import Project
-from taura_desktop.jobs import run_stage
 from taura_desktop.jobs.worker import Worker
+from taura_desktop.pipeline.stages import run_stage
 from taura_desktop.pipeline.translate import TranslateOptions
 from tests.tiny.argos import build_tiny_argos_package
 

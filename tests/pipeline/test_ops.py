@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
+from taura_desktop.app import peaks, review
 from taura_desktop.core import edits
 from taura_desktop.core.model import Status
 from taura_desktop.core.project import Project
-from taura_desktop.jobs import run_stage
 from taura_desktop.jobs.worker import Worker
 from taura_desktop.media.peaks import Peaks
-from taura_desktop.pipeline import project_ops
+from taura_desktop.pipeline.stages import run_stage
 from taura_desktop.pipeline.translate import TranslateOptions
 
 
 def test_waveform_peaks_are_computed_once_and_cached(subs_project: Project) -> None:
-    peaks = project_ops.waveform_peaks(subs_project)
-    assert isinstance(peaks, Peaks) and len(peaks) > 0
+    got = peaks.waveform_peaks(subs_project)
+    assert isinstance(got, Peaks) and len(got) > 0
     keys = [k for (k,) in subs_project.store._db.execute("SELECT key FROM cache")]
     assert len(keys) == 1 and keys[0].startswith("peaks:")
-    again = project_ops.waveform_peaks(subs_project)
-    assert again.equals(Peaks.from_bytes(peaks.to_bytes()), 0.0)  # read back from the cache
+    again = peaks.waveform_peaks(subs_project)
+    assert again.equals(Peaks.from_bytes(got.to_bytes()), 0.0)  # read back from the cache
 
 
 def test_approved_translations_feed_the_memory(subs_project: Project, worker: Worker) -> None:
     first = subs_project.segments()[0]
     subs_project.apply(edits.set_translation_text(subs_project.state, first.id, "es", "Bienvenidos a Taura."))
-    project_ops.approve(subs_project, [first.id], "es")
+    review.approve(subs_project, [first.id], "es")
     assert subs_project.segment(first.id).translations["es"].status is Status.APPROVED
     # a segment with the same source text elsewhere gets the approved text from the memory
     dup = subs_project.segments()[1]

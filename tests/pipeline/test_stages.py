@@ -11,8 +11,9 @@ from taura_desktop.core import edits
 from taura_desktop.core.model import Origin, Segment, VoiceSpec
 from taura_desktop.core.project import Project
 from taura_desktop.errors import CancelledError, EngineUnavailableError, ExitCode, TauraError
-from taura_desktop.jobs import JobEvent, StageSession, run_stage
+from taura_desktop.jobs import JobEvent
 from taura_desktop.jobs.worker import Worker
+from taura_desktop.pipeline.stages import run_stage, stage_session
 from taura_desktop.pipeline.transcribe import TranscribeOptions
 from taura_desktop.pipeline.translate import TranslateOptions
 from taura_desktop.pipeline.voice import VoiceOptions
@@ -74,7 +75,7 @@ def test_voice_cancel_keeps_finished_segments_and_resumes(subs_project: Project,
         for i, s in enumerate(subs_project.segments())
     }
     subs_project.apply(edits.apply_engine_translations(subs_project.state, "es", texts, engine="test"))
-    session = StageSession(subs_project, "voice", VoiceOptions(lang="es"), worker=worker)
+    session = stage_session(subs_project, "voice", VoiceOptions(lang="es"), worker=worker)
     session.start()
     while not session.done:
         events = session.poll(0.05)
@@ -108,7 +109,7 @@ def test_worker_crash_is_a_clean_failure_and_the_next_job_works(
 ) -> None:
     run_stage(subs_project, "translate", TranslateOptions(("es",), engine="apertium"), worker=worker)
     before = subs_project.dump()
-    session = StageSession(subs_project, "voice", VoiceOptions(lang="es"), worker=worker)
+    session = stage_session(subs_project, "voice", VoiceOptions(lang="es"), worker=worker)
     session.start()
     assert worker._proc is not None and worker._proc.pid
     os.kill(worker._proc.pid, signal.SIGKILL)

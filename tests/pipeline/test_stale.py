@@ -139,15 +139,15 @@ def test_reimport_keeps_clips_and_export_revoices_stale(
 
 def test_export_stage_refuses_missing_clips(tmp_path: Path, sample: SampleMedia) -> None:
     """Also through the stage itself (the editor's path): a translated line with no clip."""
+    from taura_desktop.app import projects
     from taura_desktop.errors import BadInputError
-    from taura_desktop.jobs import run_stage
-    from taura_desktop.pipeline import project_ops
     from taura_desktop.pipeline.deliver import ExportOptions
+    from taura_desktop.pipeline.stages import run_stage
 
-    p = project_ops.new_project(sample.video, tmp_path / "p.taura", source_lang="en", targets=("es",))
+    p = projects.new_project(sample.video, tmp_path / "p.taura", source_lang="en", targets=("es",))
     try:
-        project_ops.import_subtitles(p, sample.subtitles, lang="en")
-        project_ops.import_subtitles(p, _spanish(sample, tmp_path / "es.srt"), lang="es", as_translation=True)
+        projects.import_subtitles(p, sample.subtitles, lang="en")
+        projects.import_subtitles(p, _spanish(sample, tmp_path / "es.srt"), lang="es", as_translation=True)
         with pytest.raises(BadInputError, match=rf"{len(sample.script)} missing voice clips \(es\)"):
             run_stage(p, "export", ExportOptions("mp4", str(tmp_path / "o.mp4")))
         assert not (tmp_path / "o.mp4").exists()

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from taura_desktop.jobs import JobEvent, run_stage
+from taura_desktop.app import projects
+from taura_desktop.jobs import JobEvent
 from taura_desktop.jobs.worker import Worker
-from taura_desktop.pipeline import project_ops
+from taura_desktop.pipeline.stages import run_stage
 from taura_desktop.pipeline.transcribe import TranscribeOptions
 from taura_desktop.sample import SampleMedia
 from tests.tiny.whisper import build_tiny_whisper
@@ -24,7 +25,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_transcribe_with_tiny_model(
     tmp_path: Path, sample: SampleMedia, tiny_model: Path, worker: Worker
 ) -> None:
-    with project_ops.new_project(sample.video, tmp_path / "t.taura", source_lang="en") as p:
+    with projects.new_project(sample.video, tmp_path / "t.taura", source_lang="en") as p:
         events: list[JobEvent] = []
         opts = TranscribeOptions(model=str(tiny_model), beam_size=1, temperature=(0.0,), device="cpu")
         summary = run_stage(p, "transcribe", opts, on_event=events.append, worker=worker)
@@ -53,7 +54,7 @@ def test_transcribe_missing_media_is_a_clean_error(
 
     video = tmp_path / "moved.mp4"
     shutil.copy(sample.video, video)
-    with project_ops.new_project(video, tmp_path / "m.taura", source_lang="en") as p:
+    with projects.new_project(video, tmp_path / "m.taura", source_lang="en") as p:
         video.unlink()
         with pytest.raises(MediaError, match="not found"):
             run_stage(p, "transcribe", TranscribeOptions(model=str(tiny_model)), worker=worker)

@@ -14,8 +14,8 @@ from taura_desktop.core import edits
 from taura_desktop.core.model import Segment, VoiceSpec
 from taura_desktop.core.project import Project
 from taura_desktop.dub.voices import default_engine, engine_choices, voice_choices
-from taura_desktop.jobs import run_stage
 from taura_desktop.jobs.worker import Worker
+from taura_desktop.pipeline.stages import run_stage
 from taura_desktop.pipeline.voice import VoiceOptions, VoiceStage, speaker_voice
 from tests.realmodels import require_model
 

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
+from taura_desktop.app import projects
 from taura_desktop.cli.main import main
 from taura_desktop.core import edits
 from taura_desktop.core.model import Segment, Translation, VoiceSpec, Word, new_id
 from taura_desktop.core.project import Project
-from taura_desktop.jobs import run_stage
 from taura_desktop.jobs.worker import Worker
-from taura_desktop.pipeline import project_ops
 from taura_desktop.pipeline.diarize import DiarizeOptions, DiarizeStage
+from taura_desktop.pipeline.stages import run_stage
 from taura_desktop.pipeline.voice import VoiceItem, clone_references
 from tests.convgen import VOICES, Conversation, make_conversation
 
@@ -73,7 +73,7 @@ def test_diarize_assigns_splits_voices_undoes_and_resumes(
     tmp_path: Path, conversation: tuple[Path, Conversation], ge2e_dir: Path, worker: Worker
 ) -> None:
     wav, conv = conversation
-    with project_ops.new_project(wav, tmp_path / "p.taura", source_lang="en", targets=("es", "fr")) as p:
+    with projects.new_project(wav, tmp_path / "p.taura", source_lang="en", targets=("es", "fr")) as p:
         p.apply(edits.add_segments(p.state, _segments(conv)), undoable=False)
         before = p.dump()
         opts = DiarizeOptions(model=str(ge2e_dir))
@@ -150,7 +150,7 @@ def test_rerun_on_a_selection_keeps_the_known_speakers(
     tmp_path: Path, conversation: tuple[Path, Conversation], ge2e_dir: Path, worker: Worker
 ) -> None:
     wav, conv = conversation
-    with project_ops.new_project(wav, tmp_path / "p.taura", source_lang="en", targets=("es",)) as p:
+    with projects.new_project(wav, tmp_path / "p.taura", source_lang="en", targets=("es",)) as p:
         p.apply(edits.add_segments(p.state, _segments(conv)), undoable=False)
         run_stage(p, "diarize", DiarizeOptions(model=str(ge2e_dir)), worker=worker)
         first = {s.id: s.speaker_id for s in p.segments()}
@@ -169,7 +169,7 @@ def test_diarize_without_the_model_exits_4(tmp_path: Path, capsys: pytest.Captur
 
     wav = tmp_path / "a.wav"
     make_speech_wav(wav, ["Hello there."])
-    with project_ops.new_project(wav, tmp_path / "p.taura", source_lang="en"):
+    with projects.new_project(wav, tmp_path / "p.taura", source_lang="en"):
         pass
     code = main(["diarize", str(tmp_path / "p.taura"), "--offline"])
     err = capsys.readouterr().err.strip()
@@ -185,7 +185,7 @@ def test_diarize_usage_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixtu
 
     wav = tmp_path / "a.wav"
     make_speech_wav(wav, ["Hello there."])
-    with project_ops.new_project(wav, tmp_path / "p.taura", source_lang="en"):
+    with projects.new_project(wav, tmp_path / "p.taura", source_lang="en"):
         pass
     assert main(["diarize", str(tmp_path / "p.taura"), "--speakers", "0"]) == 2
     assert "--speakers" in capsys.readouterr().err
@@ -197,7 +197,7 @@ def test_export_json_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
     wav = tmp_path / "a.wav"
     make_speech_wav(wav, ["Hello there."])
-    with project_ops.new_project(wav, tmp_path / "p.taura", source_lang="en", targets=("es",)) as p:
+    with projects.new_project(wav, tmp_path / "p.taura", source_lang="en", targets=("es",)) as p:
         p.apply(edits.add_segments(p.state, [Segment("s1", 0, 900, "Hello there.")]))
         p.apply(edits.add_speaker(p.state, "Ana", "spk"))
         p.apply(edits.set_speaker(p.state, ["s1"], "spk"))
@@ -232,7 +232,7 @@ def test_cli_on_music_and_on_a_project_without_segments(
     music = sum(0.2 * np.sin(2 * np.pi * f * t) * (np.sin(2 * np.pi * 0.7 * t * (i + 1)) > 0)
                 for i, f in enumerate((196.0, 246.9, 293.7)))
     wav = write_wav(tmp_path / "music.wav", np.asarray(music, np.float32), 16000)
-    with project_ops.new_project(wav, tmp_path / "m.taura", source_lang="en", targets=("es",)) as p:
+    with projects.new_project(wav, tmp_path / "m.taura", source_lang="en", targets=("es",)) as p:
         p.apply(edits.add_segments(p.state, [Segment("s1", 500, 3000, "la la la")]), undoable=False)
     assert main(["diarize", str(tmp_path / "m.taura"), "--offline"]) == 0
     assert "found 0 speakers" in capsys.readouterr().out
@@ -240,7 +240,7 @@ def test_cli_on_music_and_on_a_project_without_segments(
         assert not p.state.speakers and p.segment("s1").speaker_id is None
     # voices found, but no segment to give them to: no speakers are created
     talk, _ = conversation
-    with project_ops.new_project(talk, tmp_path / "t.taura", source_lang="en", targets=("es",)):
+    with projects.new_project(talk, tmp_path / "t.taura", source_lang="en", targets=("es",)):
         pass
     assert main(["diarize", str(tmp_path / "t.taura"), "--offline", "--speakers", "2"]) == 0
     out = capsys.readouterr().out

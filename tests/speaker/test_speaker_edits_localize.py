@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from taura_desktop.pipeline.localize import LocalizeOptions, _should_diarize, localize
 
 from taura_desktop.core import edits
 from taura_desktop.core.edits import EditError
 from taura_desktop.core.model import Segment
 from taura_desktop.core.project import Project
-from taura_desktop.pipeline.localize import LocalizeOptions, _should_diarize, localize
 from taura_desktop.sample import make_sample
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from taura_desktop.app import projects
 from taura_desktop.cli import main
 from taura_desktop.core import edits
 from taura_desktop.core.model import Segment
 from taura_desktop.core.project import Project
 from taura_desktop.errors import ExitCode, SubtitleError
-from taura_desktop.pipeline import project_ops
 from taura_desktop.subtitles.io import read_subtitles
 
 CZECH = [
@@ -144,7 +144,7 @@ def test_single_cue_with_two_inline_timestamps_is_imported(tmp_path: Path) -> No
                     encoding="utf-8")
     proj = _project(tmp_path / "p.taura")
     with Project.open(proj) as p:
-        s = project_ops.import_subtitles(p, path, lang="en")
+        s = projects.import_subtitles(p, path, lang="en")
         assert s.segments_changed == 1
         assert [x.source_text for x in p.segments()] == ["We can go"]
 
@@ -251,7 +251,7 @@ def test_translation_overlapping_nothing_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "late.srt"
     path.write_text("1\n01:00:00,000 --> 01:00:02,000\nHola\n", encoding="utf-8")
     with Project.open(proj) as p, pytest.raises(SubtitleError, match="none of its 1 cues overlaps"):
-        project_ops.import_subtitles(p, path, lang="fr", as_translation=True)
+        projects.import_subtitles(p, path, lang="fr", as_translation=True)
     with Project.open(proj, read_only=True) as p:
         assert p.meta.target_langs == ("es",)
 

@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from pytestqt.qtbot import QtBot
 
+from taura_desktop.app import peaks as app_peaks
 from taura_desktop.core import edits
 from taura_desktop.core.model import Status
 from taura_desktop.core.project import Project
-from taura_desktop.pipeline import project_ops
 from taura_desktop.ui.main_window import MainWindow
 from taura_desktop.ui.segment_model import Col
 from taura_desktop.ui.settings import Pref, Settings
@@ -237,6 +237,6 @@ def test_new_project_flow_creates_project(qtbot: QtBot, window: MainWindow, tmp_
     assert window.project.meta.media.duration_ms > 900
     # waveform peaks are computed off the GUI thread and cached in the project
     qtbot.waitUntil(lambda: window.timeline._peaks is not None, timeout=10000)
-    assert project_ops.cached_peaks(window.project) is not None
+    assert app_peaks.cached_peaks(window.project) is not None
     window.project.apply(edits.add_segments(window.project.state, []))  # empty edit: no-op
     assert isinstance(window.project, Project)

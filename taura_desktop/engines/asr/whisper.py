@@ -32,17 +32,12 @@ from taura_desktop.engines.asr.base import (
 )
 from taura_desktop.engines.asr.guards import apply_guards
 from taura_desktop.engines.asr.vad import Region, speech_regions
-from taura_desktop.errors import CancelledError, EngineUnavailableError, UsageError
+from taura_desktop.errors import CancelledError, EngineUnavailableError, UsageError, first_line
 
 log = logging.getLogger(__name__)
 
 REQUIRED_FILES: tuple[str, ...] = ("model.bin", "config.json", "tokenizer.json")
 WINDOW_S = 30.0  # Whisper's window; VAD regions are cut to fit it
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return (text[0] if text else type(err).__name__)[:200]
 
 
 def _prepare_audio(audio: np.ndarray) -> np.ndarray:
@@ -194,7 +189,7 @@ class WhisperEngine:
         except (RuntimeError, ValueError, OSError) as err:
             raise EngineUnavailableError(
                 f"whisper model '{self.name}' at {self.model_dir} cannot be loaded on cpu/{ct}: "
-                f"{_first_line(err)}; re-import it with `taura models import PATH` or "
+                f"{first_line(err)}; re-import it with `taura models import PATH` or "
                 f"`taura models download whisper-{self.name}`"
             ) from err
         self._device, self._compute_type = "cpu", ct
@@ -203,7 +198,7 @@ class WhisperEngine:
         self._gpu_broken = True
         self._model = None
         gc.collect()
-        msg = f"GPU unusable for whisper ({_first_line(err)}); using CPU int8 instead (slower)"
+        msg = f"GPU unusable for whisper ({first_line(err)}); using CPU int8 instead (slower)"
         log.warning(msg)
         if msg not in self._warnings:
             self._warnings.append(msg)

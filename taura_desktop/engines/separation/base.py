@@ -25,6 +25,7 @@ from typing import BinaryIO, Protocol, runtime_checkable
 import numpy as np
 
 from taura_desktop.errors import CancelledError, MediaError, UsageError
+from taura_desktop.media.audio_io import to_int16
 
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
@@ -108,7 +109,7 @@ class StreamingWav:
         if self.float32:
             payload = np.ascontiguousarray(x, dtype="<f4").tobytes()
         else:
-            payload = np.round(np.clip(x, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+            payload = to_int16(x).astype("<i2").tobytes()
         try:
             self._fh.write(payload)
         except OSError as exc:

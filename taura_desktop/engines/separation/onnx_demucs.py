@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from taura_desktop.engines.separation.base import SeparationResult
-from taura_desktop.errors import BadInputError, EngineUnavailableError, UsageError
+from taura_desktop.errors import BadInputError, EngineUnavailableError, UsageError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +236,7 @@ class OnnxSeparator:
                 str(self.model_path), sess_options=opts, providers=providers
             )
         except Exception as exc:  # onnxruntime raises its own exception types
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = first_line(exc)
             raise BadInputError(f"{self.model_path}: cannot load ONNX model ({first[:200]})") from None
         self.providers = list(self._session.get_providers())
         inputs = self._session.get_inputs()
@@ -261,7 +261,7 @@ class OnnxSeparator:
         try:
             (y,) = self._session.run([self._output], {self._input: x[None].astype(np.float32)})
         except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = first_line(exc)
             raise BadInputError(f"{self.model_path}: model run failed ({first[:200]})") from None
         y = np.asarray(y, dtype=np.float32)
         s = len(self.config.sources)

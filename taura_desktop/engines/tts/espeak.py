@@ -166,8 +166,8 @@ def _wav_to_samples(data: bytes, what: str) -> tuple[np.ndarray, int]:
     if width != 2:
         raise EngineUnavailableError(f"espeak-ng: unexpected {8 * width}-bit output for {what}")
     pcm = np.frombuffer(frames[: len(frames) // (2 * channels) * 2 * channels], dtype="<i2")
-    if channels > 1:
-        pcm = pcm.reshape(-1, channels).mean(axis=1).astype(np.int16)
+    if channels > 1:  # average in float: casting the mean back to int16 would truncate
+        return pcm.reshape(-1, channels).astype(np.float32).mean(axis=1) / 32768.0, sr
     return as_mono_float32(pcm), sr
 
 

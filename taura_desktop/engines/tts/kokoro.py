@@ -21,7 +21,7 @@ import numpy as np
 
 from taura_desktop.engines.tts.base import SynthRequest, SynthResult, VoiceInfo, effective_speed
 from taura_desktop.engines.tts.phonemes import ESPEAK_VOICES, phonemize, split_ids
-from taura_desktop.errors import BadInputError, EngineUnavailableError
+from taura_desktop.errors import BadInputError, EngineUnavailableError, first_line
 
 SAMPLE_RATE = 24000
 MAX_TOKENS = 510  # ids between the two pads (the model's context is 512)
@@ -140,7 +140,7 @@ class KokoroEngine:
         try:
             self._session: Any = ort.InferenceSession(str(onnx), sess_options=opts, providers=providers)
         except Exception as exc:  # onnxruntime raises its own exception types
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = first_line(exc)
             raise BadInputError(f"kokoro model {onnx}: cannot load ({first})") from None
         names = {i.name for i in self._session.get_inputs()}
         if not {"tokens", "style", "speed"} <= names:

@@ -20,7 +20,7 @@ from taura_desktop.engines.tts.base import (
     as_mono_float32,
     effective_speed,
 )
-from taura_desktop.errors import BadInputError, EngineUnavailableError
+from taura_desktop.errors import BadInputError, EngineUnavailableError, first_line
 
 _REQUIRED_KEYS = ("num_symbols", "num_speakers", "audio", "espeak", "phoneme_id_map")
 
@@ -92,7 +92,7 @@ class PiperEngine:
         try:
             self._voice = piper.PiperVoice.load(voice_path, use_cuda=self.use_cuda)
         except Exception as exc:  # onnxruntime raises its own exception types
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = first_line(exc)
             raise BadInputError(f"piper voice {voice_path}: cannot load model ({first})") from None
         self.version = model_version(voice_path)
         self.sample_rate = int(self._voice.config.sample_rate)

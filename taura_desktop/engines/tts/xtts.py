@@ -26,7 +26,7 @@ from taura_desktop.engines.tts.base import (
     as_mono_float32,
     effective_speed,
 )
-from taura_desktop.errors import BadInputError, EngineUnavailableError
+from taura_desktop.errors import BadInputError, EngineUnavailableError, first_line
 
 LICENSE_NOTICE = (
     "XTTS-v2 model weights are licensed under the Coqui Public Model License 1.0.0 "
@@ -123,7 +123,7 @@ class XttsEngine:
             model.load_checkpoint(config, checkpoint_dir=str(model_dir), eval=True)
             model.to(device)
         except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = first_line(exc)
             raise EngineUnavailableError(f"xtts model folder {model_dir}: cannot load ({first})") from None
         self._config = config
         self._model = model

@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from taura_desktop.app.projects import import_subtitles, new_project
+from taura_desktop.app.qc import languages, qc_reports, write_qc_report
 from taura_desktop.core import edits
 from taura_desktop.core.project import Project
 from taura_desktop.errors import BadInputError, CancelledError, UsageError
-from taura_desktop.jobs import JobEvent, StageSession, run_stage
+from taura_desktop.jobs import JobEvent
 from taura_desktop.jobs.worker import Worker
-from taura_desktop.pipeline import project_ops
-from taura_desktop.pipeline.deliver import ExportOptions, write_qc_report
+from taura_desktop.pipeline.deliver import ExportOptions
 from taura_desktop.pipeline.diarize import DiarizeOptions
+from taura_desktop.pipeline.stages import run_stage, stage_session
 from taura_desktop.pipeline.transcribe import TranscribeOptions
 from taura_desktop.pipeline.translate import TranslateOptions
 from taura_desktop.pipeline.voice import VoiceOptions
@@ -119,7 +121,7 @@ def localize(
     if project_path.exists():
         project = Project.open(project_path)  # resume
     else:
-        project = project_ops.new_project(video, project_path, source_lang=source_lang, targets=opts.targets)
+        project = new_project(video, project_path, source_lang=source_lang, targets=opts.targets)
     with project:
         if opts.glossary is not None:
             _merge_glossary(project, Path(opts.glossary))
@@ -128,7 +130,7 @@ def localize(
             project.apply(edits.add_target_langs(project.state, missing))
         if opts.subs is not None:
             if project.meta.settings.get(SUBS_IMPORTED) != str(Path(opts.subs).resolve()):
-                project_ops.import_subtitles(project, Path(opts.subs), lang=source_lang)
+                import_subtitles(project, Path(opts.subs), lang=source_lang)
                 project.apply(edits.set_setting(project.state, SUBS_IMPORTED, str(Path(opts.subs).resolve())))
         else:
             run_stage(
@@ -184,8 +186,8 @@ def localize(
             segments=len(project),
             overflows={lang: counts[lang]["overflow"] for lang in opts.targets},
             qc_issues={
-                lang: sum(1 for r in project_ops.qc_reports(project, lang) if r.issues)
-                for lang in project_ops.languages(project)
+                lang: sum(1 for r in qc_reports(project, lang) if r.issues)
+                for lang in languages(project)
             },
             problems=list(summary.get("problems", [])),
         )
@@ -206,7 +208,7 @@ def run_stages(
     """Run several stages on one project at once, each in its own worker; results are applied
     here as they arrive (this thread owns the project). Raises the first error after every run
     has ended."""
-    sessions = [StageSession(project, stage, options, workers()) for stage, options in runs]
+    sessions = [stage_session(project, stage, options, workers()) for stage, options in runs]
     try:
         for s in sessions:
             for ev in s.start():

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from taura_desktop.app.localize import LocalizeOptions, localize
 from taura_desktop.errors import BadInputError, CancelledError, TauraError, UsageError
 from taura_desktop.jobs import JobEvent
 from taura_desktop.jobs.worker import Worker
-from taura_desktop.pipeline.localize import LocalizeOptions, localize
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts")
 DEFAULT_SUBS_PATTERN = "{stem}.{lang}.srt"

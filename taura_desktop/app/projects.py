@@ -1,17 +1,14 @@
-"""Project-level operations shared by the CLI and the editor (no Qt, no workers needed).
-
-Creating a project from a video, importing subtitles as source segments or as a translation,
-exporting one language's subtitles, QC reports and the ``info`` summary.
-"""
+"""Projects: create one from a video, relink its media, import and export subtitles, ``info``."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from taura_desktop.app.qc import languages, qc_reports
 from taura_desktop.core import edits
 from taura_desktop.core.model import (
     MediaRef,
@@ -27,9 +24,11 @@ from taura_desktop.core.model import (
 from taura_desktop.core.project import Project
 from taura_desktop.core.store import ProjectStore
 from taura_desktop.errors import MediaError, SubtitleError, UsageError
+from taura_desktop.media.probe import fingerprint, media_difference, probe, require_audio
 from taura_desktop.pipeline.stale import stale_report
-from taura_desktop.segmentation.profiles import Profile, get_profile
-from taura_desktop.segmentation.qc import QcInput, QcReport, check_cues
+from taura_desktop.pipeline.transcribe import SOURCE_ORIGIN
+from taura_desktop.pipeline.translate import MEMORY_ENGINE
+from taura_desktop.subtitles.cues import project_cues
 from taura_desktop.subtitles.io import (
     Cue,
     SubtitleImport,
@@ -38,24 +37,28 @@ from taura_desktop.subtitles.io import (
     write_subtitles,
 )
 
-if TYPE_CHECKING:
-    from taura_desktop.media.peaks import Peaks
-
-PROFILE_SETTING = "subtitle_profile"
-
 
 def new_project(
-    video: Path, out: Path, *, source_lang: str | None, targets: Sequence[str] = (), overwrite: bool = False
+    video: Path,
+    out: Path,
+    *,
+    source_lang: str | None,
+    targets: Sequence[str] = (),
+    overwrite: bool = False,
+    settings: Mapping[str, str] | None = None,
 ) -> Project:
-    """Probe ``video`` (MediaError when unusable) and create ``out`` referring to it."""
-    from taura_desktop.media.probe import fingerprint, probe, require_audio
-
+    """Probe ``video`` (MediaError when unusable or without audio) and create ``out`` referring
+    to it, with ``settings`` (engine choices) stored in the project."""
     info = probe(video)
     require_audio(info)
     ref = fingerprint(video, info)
-    return Project.create(
+    project = Project.create(
         out, media=ref, source_lang=source_lang, target_langs=tuple(targets), overwrite=overwrite
     )
+    for key, value in (settings or {}).items():
+        if value:
+            project.apply(edits.set_setting(project.state, key, value), undoable=False)
+    return project
 
 
 def media_problem(project: Project) -> str | None:
@@ -64,8 +67,6 @@ def media_problem(project: Project) -> str | None:
 
 
 def _media_problem(path: Path, media: MediaRef | None) -> str | None:
-    from taura_desktop.media.probe import media_difference
-
     why = None if media is None else media_difference(media)
     if media is None or why is None:
         return None
@@ -84,8 +85,6 @@ def check_media(project: Project) -> None:
 def relink(project: Project, new_path: Path, *, force: bool = False) -> str | None:
     """Point the project at ``new_path`` (moved media). A different file is refused unless
     ``force`` (then its fingerprint replaces the old one). Returns how it differs, if it does."""
-    from taura_desktop.media.probe import fingerprint, media_difference, probe, require_audio
-
     info = probe(new_path)
     require_audio(info)
     ref = fingerprint(new_path, info)
@@ -95,12 +94,6 @@ def relink(project: Project, new_path: Path, *, force: bool = False) -> str | No
         raise MediaError(f"{new_path}: not the media of {project.path}: {why}; --force to use it anyway")
     project.apply(edits.set_meta(project.state, "Relink media", media=ref), undoable=False)
     return why
-
-
-def profile_of(project: Project) -> Profile:
-    name = str(project.meta.settings.get(PROFILE_SETTING, "netflix"))
-    fps = project.meta.media.fps if project.meta.media else None
-    return get_profile(name, fps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +110,6 @@ class ImportSummary:
     notes: tuple[str, ...] = ()
 
 
-SOURCE_ORIGIN = "source_origin"  # project setting: "asr:<model>" or "subtitles:<file name>"
 
 
 def import_subtitles(
@@ -226,21 +218,7 @@ def cues_for(project: Project, lang: str | None) -> list[Cue]:
         raise UsageError(
             f"{project.path}: has no language {lang!r} (languages: {', '.join(languages(project))})"
         )
-    cues = []
-    for s in project.segments():
-        if source:
-            text = s.source_text
-        else:
-            tr = s.translation(lang or "")
-            text = tr.text if tr else ""
-        if text.strip():
-            cues.append(Cue(s.start_ms, s.end_ms, text, italic="italic" in s.flags))
-    return cues
-
-
-def languages(project: Project) -> list[str]:
-    src = [project.meta.source_lang] if project.meta.source_lang else []
-    return src + list(project.meta.target_langs)
+    return project_cues(project.state, None if source else lang)
 
 
 def export_subtitles(project: Project, lang: str | None, out: Path, fmt: str | None = None) -> Path:
@@ -248,30 +226,16 @@ def export_subtitles(project: Project, lang: str | None, out: Path, fmt: str | N
     return write_subtitles(cues_for(project, lang), out, fmt, lang=code)
 
 
-def qc_inputs(project: Project, lang: str | None = None) -> tuple[str, list[QcInput]]:
-    """The language code and the cues QC judges for ``lang`` (None = source). Cheap: the
-    editor builds these on its thread and runs :func:`check_cues` on another."""
-    source = lang is None or lang == project.meta.source_lang
-    code = (project.meta.source_lang or "en") if source else (lang or "en")
-    items = []
-    for s in project.segments():
-        if source:
-            text = s.source_text
-        else:
-            tr = s.translation(code)
-            if tr is None:
-                continue
-            text = tr.text
-        items.append(QcInput(s.id, s.start_ms, s.end_ms, text))
-    return code, items
+SUMMARY_KEY = "summary:v2"
 
 
-def qc_reports(project: Project, lang: str | None = None) -> list[QcReport]:
-    code, items = qc_inputs(project, lang)
-    return check_cues(items, profile_of(project), code)
-
-
-SUMMARY_KEY = "summary:v1"
+def from_memory(project: Project, lang: str) -> int:
+    """Segments whose ``lang`` translation was filled from the translation memory."""
+    return sum(
+        1
+        for s in project.segments()
+        if (tr := s.translation(lang)) is not None and tr.engine == MEMORY_ENGINE and tr.text.strip()
+    )
 
 
 def summary(project: Project) -> dict[str, Any]:
@@ -288,7 +252,11 @@ def summary(project: Project) -> dict[str, Any]:
     return {
         "segments": len(project),
         "targets": {
-            lang: {**counts[lang], "stale": len(stale_report(project, lang).stale)}
+            lang: {
+                **counts[lang],
+                "stale": len(stale_report(project, lang).stale),
+                "from_memory": from_memory(project, lang),
+            }
             for lang in project.meta.target_langs
         },
         "qc": qc,
@@ -375,65 +343,3 @@ def quick_info(path: Path) -> dict[str, Any] | None:
         return _info_doc(store.path, meta, speakers, stored)
     finally:
         store.close()
-
-
-def approve(project: Project, seg_ids: Sequence[str], lang: str) -> None:
-    """Approve translations and remember them in the user-wide translation memory."""
-    from taura_desktop.paths import memory_path
-    from taura_desktop.translation.memory import TranslationMemory
-
-    project.apply(edits.set_status(project.state, seg_ids, lang, Status.APPROVED))
-    src = project.meta.source_lang or ""
-    rows = []
-    for sid in seg_ids:
-        seg = project.segment(sid)
-        tr = seg.translation(lang)
-        if tr is not None and tr.text.strip() and seg.source_text.strip():
-            rows.append((src, lang, seg.source_text, tr.text))
-    if rows:
-        tm = TranslationMemory(memory_path())
-        try:
-            tm.add_many(rows)
-        finally:
-            tm.close()
-
-
-PEAKS_BUCKET_MS = 10
-
-
-def _peaks_key(project: Project, bucket_ms: int) -> str:
-    media = project.meta.media
-    if media is None:
-        raise UsageError(f"{project.path}: the project has no media")
-    return f"peaks:{media.head_sha1}:{media.size}:{bucket_ms}"
-
-
-def cached_peaks(project: Project, bucket_ms: int = PEAKS_BUCKET_MS) -> Peaks | None:
-    """The waveform peaks cached inside the project file, or None (absent or damaged)."""
-    from taura_desktop.media.peaks import Peaks
-
-    data = project.store.get_cache(_peaks_key(project, bucket_ms))
-    if data is None:
-        return None
-    try:
-        return Peaks.from_bytes(data)
-    except ValueError:
-        return None  # damaged cache entry: compute again
-
-
-def store_peaks(project: Project, peaks: Peaks) -> None:
-    project.store.put_cache(_peaks_key(project, peaks.bucket_ms), peaks.to_bytes())
-
-
-def waveform_peaks(project: Project, bucket_ms: int = PEAKS_BUCKET_MS) -> Peaks:
-    """The media's waveform peaks, computed once and cached inside the project file.
-    Decoding is slow for long media: the editor calls the parts from a thread."""
-    from taura_desktop.media.peaks import compute_peaks
-
-    peaks = cached_peaks(project, bucket_ms)
-    if peaks is None:
-        media = project.meta.media
-        assert media is not None
-        peaks = compute_peaks(media.path, bucket_ms)
-        store_peaks(project, peaks)
-    return peaks
