@@ -5,9 +5,9 @@ One 16 kHz mono WAV per segment, cut from the source audio at the segment's time
 ``source_lang``, ``target_lang``, ``speaker``, ``start_ms``, ``end_ms``, ``status``. It loads with
 ``datasets.load_dataset("audiofolder", data_dir=DIR)``.
 
-Many projects append to one folder: a project's clips live under ``data/<project key>/`` (the key
-is made from the media fingerprint and the project file name), and exporting a project again
-replaces its own rows and clips, never another project's.
+Many projects append to one folder: a project's clips live under ``data/<project key>/<lang>/``
+(the key is made from the project file's location and its media fingerprint), and exporting a
+project again replaces its own rows and clips, never another project's.
 """
 
 from __future__ import annotations
@@ -51,11 +51,12 @@ class DatasetSummary:
 
 
 def project_key(project: Project) -> str:
-    """A folder name unique to the project: its file name and a hash of its media fingerprint."""
+    """A folder name unique to the project: its file name and a hash of where it lives and of
+    its media fingerprint (two projects named alike, or on copies of one video, never clash)."""
     media = project.meta.media
-    ident = f"{media.head_sha1}:{media.size}" if media else str(project.path.resolve())
+    ident = f"{project.path.resolve()}:{media.head_sha1 if media else ''}:{media.size if media else 0}"
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", project.path.stem)[:40] or "project"
-    return f"{stem}-{hashlib.sha1(f'{ident}:{project.path.name}'.encode()).hexdigest()[:10]}"
+    return f"{stem}-{hashlib.sha1(ident.encode()).hexdigest()[:10]}"
 
 
 def _read_rows(path: Path) -> list[dict[str, Any]]:

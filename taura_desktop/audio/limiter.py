@@ -64,7 +64,7 @@ class Limiter:
         self.changed = True
         out = y * g[:, None]
         np.clip(out, -self.ceiling, self.ceiling, out=out)
-        return out
+        return np.asarray(out)
 
     def flush(self) -> np.ndarray:
         n = len(self._pending)

@@ -73,7 +73,7 @@ def k_response(n: int, sr: int) -> np.ndarray:
     h = np.ones_like(z1)
     for (b0, b1, b2), (a0, a1, a2) in k_weighting_coeffs(sr):
         h *= (b0 + b1 * z1 + b2 * z2) / (a0 + a1 * z1 + a2 * z2)
-    return h
+    return np.asarray(h)
 
 
 def k_weight(samples: np.ndarray, sr: int) -> np.ndarray:

@@ -38,7 +38,7 @@ class DuckEnvelope:
         """Gain over samples [a, b) inside the ramp between breakpoints j and j+1."""
         t = np.arange(a, b, dtype=np.float64)
         depth = np.interp(t, self.xp[j : j + 2].astype(np.float64), self.fp[j : j + 2])
-        return np.power(10.0, depth * (self.duck_db / 20.0)).astype(np.float32)
+        return np.asarray(np.power(10.0, depth * (self.duck_db / 20.0)), dtype=np.float32)
 
     def gain(self, start: int, n: int) -> np.ndarray:
         if len(self.xp) == 0 or self.duck_db == 0:

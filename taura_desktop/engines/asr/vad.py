@@ -21,7 +21,7 @@ def _to_16k(audio: np.ndarray, sample_rate: int) -> np.ndarray:
         return audio
     n_out = round(audio.size * SAMPLE_RATE / sample_rate)
     x_out = np.arange(n_out, dtype=np.float64) * (sample_rate / SAMPLE_RATE)
-    return np.interp(x_out, np.arange(audio.size), audio).astype(np.float32)
+    return np.asarray(np.interp(x_out, np.arange(audio.size), audio), dtype=np.float32)
 
 
 def speech_regions(

@@ -213,7 +213,7 @@ def _weights(n: int) -> np.ndarray:
     """Triangular weights (demucs' apply_model with transition_power 1), all > 0."""
     half = np.arange(1, n // 2 + 1, dtype=np.float32)
     w = np.concatenate([half, np.arange(n - n // 2, 0, -1, dtype=np.float32)])
-    return w / w.max()
+    return np.asarray(w / w.max())
 
 
 class OnnxSeparator:
@@ -270,7 +270,7 @@ class OnnxSeparator:
                 f"{self.model_path}: output shape {list(y.shape)} does not match the config "
                 f"(expected [1, {s}, {c}, {t}])"
             )
-        return y[0]
+        return np.asarray(y[0])
 
     def _split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """x: (C, n) -> (vocals (C, n), background (C, n)), segment by segment."""
