@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from taura_desktop.app import projects  # noqa: F401  (keeps the summary on close)
 from taura_desktop.core import edits
 from taura_desktop.core.model import Segment
 from taura_desktop.core.project import Project
-from taura_desktop.app import projects  # noqa: F401  (keeps the summary on close)
 
 CLI = "import sys; from taura_desktop.cli import main; sys.exit(main())"
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from taura_desktop.app import projects as project_ops
 from taura_desktop.cli import main
 from taura_desktop.core import edits
 from taura_desktop.core.model import Segment
 from taura_desktop.core.project import Project
 from taura_desktop.core.store import ProjectStore
-from taura_desktop.app import projects as project_ops
 
 
 def _make(path: Path, n: int) -> None:
@@ -46,7 +46,8 @@ def test_info_never_loads_segments_when_the_summary_is_current(
     doc = _info(capsys, path)
     assert doc == full
     assert doc["segments"] == 40 and doc["targets"] == {"es": {
-        "translated": 20, "voiced": 0, "approved": 0, "needs_review": 0, "overflow": 0, "stale": 0}}
+        "translated": 20, "voiced": 0, "approved": 0, "needs_review": 0, "overflow": 0, "stale": 0,
+        "from_memory": 0}}
     monkeypatch.undo()
     # any change makes the kept summary stale: info computes it again (and keeps it)
     with Project.open(path) as p:
