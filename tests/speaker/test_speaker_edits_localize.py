@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from taura_desktop.pipeline.localize import LocalizeOptions, _should_diarize, localize
 
+from taura_desktop.app.localize import LocalizeOptions, _should_diarize, localize
 from taura_desktop.core import edits
 from taura_desktop.core.edits import EditError
 from taura_desktop.core.model import Segment
@@ -71,8 +71,8 @@ def test_localize_runs_diarization_when_the_model_is_installed(
 ) -> None:
     """The real diarize stage inside `localize`, before translation; the later stages (covered
     by tests/pipeline/test_localize.py) are only recorded here to keep this test short."""
-    from taura_desktop.jobs import run_stage
-    from taura_desktop.pipeline import localize as localize_mod
+    from taura_desktop.app import localize as localize_mod
+    from taura_desktop.pipeline.stages import run_stage
 
     monkeypatch.setenv("TAURA_MODELS_DIR", str(_models_root()))
     ran: list[str] = []
