@@ -149,6 +149,7 @@ def _load_chunks(project: Project, key: str) -> tuple[np.ndarray, np.ndarray, st
 
 class DiarizeStage:
     name = "diarize"
+    pure_plan = True  # plan() only reads the project; begin() makes the changes
 
     def __init__(self) -> None:
         self._run = os.urandom(4).hex()

@@ -69,6 +69,7 @@ class DetectedLanguage:
 
 class TranscribeStage:
     name = "transcribe"
+    pure_plan = True  # plan() only reads the project; begin() makes the changes
 
     def __init__(self) -> None:
         self._run = os.urandom(4).hex()  # results of one run merge into one undo step

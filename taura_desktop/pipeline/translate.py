@@ -107,6 +107,7 @@ def glossary_entries(project: Project) -> tuple[GlossaryEntry, ...]:
 
 class TranslateStage:
     name = "translate"
+    pure_plan = True  # plan() only reads the project; begin() makes the changes
 
     def __init__(self) -> None:
         self._run = os.urandom(4).hex()  # results of one run merge into one undo step
