@@ -137,15 +137,20 @@ def dark_fraction(img: object) -> float:
     return dark / max(1, total)
 
 
-def count_runs(img: object, y: int, color: object, x0: int) -> int:
+def count_runs(img: object, y: int, colors: list[object], x0: int) -> int:
+    """Segments drawn along row ``y``: runs of pixels close to any of ``colors``."""
     from PySide6.QtGui import QColor, QImage
 
-    assert isinstance(img, QImage) and isinstance(color, QColor)
+    assert isinstance(img, QImage) and all(isinstance(c, QColor) for c in colors)
+
+    def near(c: QColor, ref: QColor) -> bool:
+        return abs(c.red() - ref.red()) + abs(c.green() - ref.green()) + abs(c.blue() - ref.blue()) < 40
+
     runs = 0
     last_hit = -100
     for x in range(x0, img.width()):
         c = img.pixelColor(x, y)
-        if abs(c.red() - color.red()) + abs(c.green() - color.green()) + abs(c.blue() - color.blue()) < 40:
+        if any(near(c, ref) for ref in colors):  # type: ignore[arg-type]
             if x - last_hit > 4:  # a gap wider than the playhead line starts a new segment
                 runs += 1
             last_hit = x
@@ -167,6 +172,7 @@ def main() -> int:
     apply_theme(app, "light")
     from taura_desktop.ui.main_window import MainWindow
     from taura_desktop.ui.settings import Settings
+    from taura_desktop.ui.speakers_panel import speaker_palette
     from taura_desktop.ui.timeline import HEADER_W, SRC_COLOR, TrackKind
 
     settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
@@ -214,7 +220,9 @@ def main() -> int:
     top_left = tl.mapToGlobal(tl.rect().topLeft())
     tl_img = screen.grabWindow(0, top_left.x(), top_left.y(), tl.width(), tl.height()).toImage()
     track = tl.track(TrackKind.SOURCE)
-    result["timeline_segments"] = count_runs(tl_img, track.y + 6, SRC_COLOR, HEADER_W + 1)
+    # source clips are drawn in their speaker's colour (SRC_COLOR when a segment has none)
+    colors = [SRC_COLOR, *speaker_palette(w.project).values()]
+    result["timeline_segments"] = count_runs(tl_img, track.y + 6, colors, HEADER_W + 1)
     result["expected_segments"] = len(w.project.state)
     result["source_drawn"] = tl.last_paint.get("source_drawn")
     geo = w.frameGeometry()
