@@ -30,7 +30,8 @@ class SegmentDub:
 
 def render_segment_dub(project: Project, seg_id: str, lang: str, out_dir: Path) -> SegmentDub:
     """Write (or reuse) ``seg_id``'s current ``lang`` dub over its ducked original audio."""
-    from taura_desktop.dub.cache import fitted_key, load_fitted
+    from taura_desktop.core.clipkeys import fitted_key
+    from taura_desktop.dub.cache import load_fitted
     from taura_desktop.media.audio_io import write_wav
     from taura_desktop.media.decode import decode_audio
 

@@ -196,11 +196,11 @@ def quietest_cut(audio: np.ndarray, search: int, sr: int = 16000) -> int:
     frame = sr // 50  # 20 ms
     tail = audio[lo : lo + (n - lo) // frame * frame]
     if tail.shape[0] < frame * 10:
-        return n
+        return int(n)
     energy = np.sqrt(np.mean(tail.reshape(-1, frame).astype(np.float64) ** 2, axis=1))
     smooth = np.convolve(energy, np.ones(10) / 10.0, mode="valid")  # 200 ms windows
     best = int(np.argmin(smooth[::-1]))  # the latest of equally quiet points
-    return lo + (smooth.shape[0] - 1 - best + 5) * frame
+    return int(lo + (smooth.shape[0] - 1 - best + 5) * frame)
 
 
 def windows(

@@ -5,6 +5,8 @@ one undoable edit; Escape puts the stored text back."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QGridLayout, QLabel, QPlainTextEdit, QSizePolicy, QWidget
@@ -176,13 +178,13 @@ class SegmentPane(QWidget):
             text = self.source.toPlainText()
             if text == stored[0]:
                 return False
-            make = lambda: edits.set_source_text(p.state, sid, text)  # noqa: E731
+            make = partial(edits.set_source_text, p.state, sid, text)
         else:
             lang = self._lang
             text = self.translation.toPlainText()
             if lang is None or text == stored[1]:
                 return False
-            make = lambda: edits.set_translation_text(p.state, sid, lang, text)  # noqa: E731
+            make = partial(edits.set_translation_text, p.state, sid, lang, text)
         try:
             p.apply(make())
         except TauraError as exc:

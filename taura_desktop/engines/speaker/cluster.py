@@ -31,7 +31,8 @@ class Turn:
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-8)
+    out: np.ndarray = x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-8)
+    return out
 
 
 def centroids(emb: np.ndarray, labels: np.ndarray, k: int | None = None) -> np.ndarray:

@@ -62,7 +62,8 @@ def mel_filters(sr: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS)
     upper = ramps[2:] / fdiff[1:, None]
     weights = np.maximum(0.0, np.minimum(lower, upper))
     enorm = 2.0 / (mel_f[2 : n_mels + 2] - mel_f[:n_mels])
-    return (weights * enorm[:, None]).astype(np.float32)
+    out: np.ndarray = (weights * enorm[:, None]).astype(np.float32)
+    return out
 
 
 _FILTERS = mel_filters()
@@ -78,7 +79,8 @@ def mel_spectrogram(wav: np.ndarray) -> np.ndarray:
         padded, shape=(n_frames, N_FFT), strides=(padded.strides[0] * HOP, padded.strides[0])
     )
     spec = np.abs(np.fft.rfft(frames * _WINDOW, axis=1)) ** 2
-    return (spec.astype(np.float32) @ _FILTERS.T).astype(np.float32)
+    out: np.ndarray = (spec.astype(np.float32) @ _FILTERS.T).astype(np.float32)
+    return out
 
 
 def normalize_volume(wav: np.ndarray, target_dbfs: float = NORM_TARGET_DBFS) -> np.ndarray:
@@ -89,7 +91,8 @@ def normalize_volume(wav: np.ndarray, target_dbfs: float = NORM_TARGET_DBFS) -> 
     change = target_dbfs - 20 * np.log10(rms / INT16_MAX)
     if change < 0:
         return wav
-    return (wav * (10 ** (change / 20))).astype(np.float32)
+    out: np.ndarray = (wav * (10 ** (change / 20))).astype(np.float32)
+    return out
 
 
 def partial_starts(n_samples: int, rate: float = 1.3, min_coverage: float = 0.75) -> list[int]:
@@ -184,4 +187,5 @@ class Ge2eEncoder:
         result = np.zeros((len(clips), EMBEDDING_SIZE), np.float32)
         np.add.at(result, np.asarray(owner), partial)
         norms = np.linalg.norm(result, axis=1, keepdims=True)
-        return (result / np.maximum(norms, 1e-8)).astype(np.float32)
+        out: np.ndarray = (result / np.maximum(norms, 1e-8)).astype(np.float32)
+        return out
