@@ -128,6 +128,9 @@ def test_voice_box_enter_does_not_crash_and_accepts_only_known_voices(
     w = window
     assert w.project is not None
     sp = w.speakers
+    # the panel lists the installed voices on a helper thread: let that land first, or it
+    # replaces the list (and rebuilds the box) in the middle of the typing below
+    qtbot.waitUntil(lambda: "es" in sp._voices, timeout=30_000)
     sp._on_voices("es", [("espeak:es", "Spanish (es)"), ("espeak:es+f2", "Spanish, female 2 (es+f2)")])
     sp.list.setCurrentRow(0)
     sid = sp.current_speaker()
