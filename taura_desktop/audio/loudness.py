@@ -101,6 +101,12 @@ def integrated_loudness(samples: np.ndarray, sr: int) -> float:
         csum = np.concatenate([[0.0], np.cumsum(y * y)])
         starts = np.arange(0, len(y) - block + 1, step)
         z = (csum[starts + block] - csum[starts]) / block
+    return _gate(z)
+
+
+def _gate(z: np.ndarray) -> float:
+    """BS.1770-4 gating of 400 ms block energies: absolute gate -70 LUFS, then relative gate
+    -10 LU; the loudness of what passes (``-inf`` when nothing does)."""
     with np.errstate(divide="ignore"):
         lk = -0.691 + 10.0 * np.log10(z)
     z = z[lk > ABS_GATE_LUFS]
@@ -176,15 +182,7 @@ def gated_loudness(hops: np.ndarray) -> float:
     if len(e) < 4:
         return float("-inf")
     z = (e[:-3] + e[1:-2] + e[2:-1] + e[3:]) / 4.0
-    with np.errstate(divide="ignore"):
-        lk = -0.691 + 10.0 * np.log10(z)
-    z = z[lk > ABS_GATE_LUFS]
-    if len(z) == 0:
-        return float("-inf")
-    gate = -0.691 + 10.0 * math.log10(float(np.mean(z))) + REL_GATE_LU
-    with np.errstate(divide="ignore"):
-        z = z[-0.691 + 10.0 * np.log10(z) > gate]
-    return -0.691 + 10.0 * math.log10(float(np.mean(z)))
+    return _gate(z)
 
 
 class LoudnessMeter:
