@@ -1,9 +1,10 @@
 """Writing a file so that readers never see half of it: the one atomic-write helper.
 
 The data goes to a hidden ``.<name>.<random>.part`` beside the target (same filesystem, so the
-final rename is atomic), is flushed to disk, and only then replaces the target. On any
-exception the partial file is removed and an existing target is left untouched. Callers turn
-``OSError`` into their own one-line error naming the file.
+final rename is atomic), is flushed to disk, gets the mode a plainly created file gets, and
+only then replaces the target. On any exception the partial file is removed and an existing
+target is left untouched. Callers turn ``OSError`` into their own one-line error naming the
+file, and check what is theirs to check (the folder exists, something was written).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+
+from taura_desktop.paths import share_mode
 
 PART_SUFFIX = ".part"
 
@@ -24,14 +27,20 @@ def partial_name(path: Path) -> Path:
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str], *, fsync: bool = True) -> Iterator[Path]:
-    """Yield a temporary path to write; on success it is synced and renamed to ``path``."""
+    """Yield a temporary path to write; on success it is synced and renamed to ``path``.
+
+    The file may be written by anything (another process too); one written through a private
+    temporary name of its own (0600) still ends up 0666 minus the umask.
+    """
     final = Path(path)
     tmp = partial_name(final)
     try:
         yield tmp
-        if fsync and tmp.is_file():
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
+        if tmp.is_file():
+            if fsync:
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+            share_mode(tmp)
         os.replace(tmp, final)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from taura_desktop.app.localize import LocalizeOptions, localize
+from taura_desktop.atomic import write_text_atomic
 from taura_desktop.errors import BadInputError, CancelledError, TauraError, UsageError
 from taura_desktop.jobs import JobEvent
 from taura_desktop.jobs.worker import Worker
@@ -182,9 +182,7 @@ class BatchState:
                 "outputs": outputs,
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
-            tmp = self.path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps({"version": 1, "done": self.done}, indent=2), encoding="utf-8")
-            os.replace(tmp, self.path)
+            write_text_atomic(self.path, json.dumps({"version": 1, "done": self.done}, indent=2))
 
 
 # -- running -----------------------------------------------------------------------------------

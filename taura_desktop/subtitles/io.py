@@ -12,11 +12,9 @@ crash never leaves a half-written subtitle file.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import html
 import os
 import re
-import tempfile
 import unicodedata
 import warnings
 from collections.abc import Sequence
@@ -24,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from taura_desktop.atomic import write_text_atomic
 from taura_desktop.errors import SubtitleError
-from taura_desktop.paths import share_mode
 from taura_desktop.subtitles.encoding import decode_text
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -456,31 +454,13 @@ def write_subtitles(cues: Sequence[Cue], path: str | os.PathLike[str], fmt: str 
     p = Path(path)
     fmt = (fmt or format_for_path(p)).lower()
     content = render_subtitles(cues, fmt, lang)
-    write_text_atomic(p, content)
-    return p
-
-
-def write_text_atomic(path: Path, content: str) -> None:
-    """Write UTF-8 ``content`` to a temporary file beside ``path``, fsync, then rename."""
-    parent = path.parent
-    if not parent.is_dir():
-        raise SubtitleError(f"{path}: cannot write, folder {parent} does not exist")
-    tmp_name = ""
+    if not p.parent.is_dir():
+        raise SubtitleError(f"{p}: cannot write, folder {p.parent} does not exist")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        share_mode(tmp_name)  # mkstemp makes it 0600
-        os.replace(tmp_name, path)
-        tmp_name = ""
+        write_text_atomic(p, content)
     except OSError as exc:
-        raise SubtitleError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        if tmp_name:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
+        raise SubtitleError(f"{p}: cannot write ({exc.strerror or exc})") from None
+    return p
 
 
 # ------------------------------------------------------------------------------- matching
