@@ -1,4 +1,5 @@
-"""Language names for track titles and menus (ISO 639-1 codes)."""
+"""The language tables: names for track titles and menus (ISO 639-1 codes), and the espeak-ng
+voice each language is spoken (and phonemized for Kokoro) with."""
 
 from __future__ import annotations
 
@@ -36,6 +37,43 @@ NAMES = {
     "th": "Thai",
     "oc": "Occitan",
 }
+
+# Language tag -> espeak-ng voice, for the languages people dub into most (espeak-ng's own
+# ``--voices`` list answers for the others). Kokoro phonemizes with the same voices.
+ESPEAK_VOICES: dict[str, str] = {
+    "en": "en-us",
+    "en-us": "en-us",
+    "en-gb": "en-gb",
+    "es": "es",
+    "es-es": "es",
+    "es-419": "es-419",
+    "es-mx": "es-419",
+    "es-us": "es-419",
+    "fr": "fr-fr",
+    "fr-fr": "fr-fr",
+    "fr-ca": "fr-fr",
+    "de": "de",
+    "it": "it",
+    "pt": "pt-br",
+    "pt-br": "pt-br",
+    "pt-pt": "pt",
+    "zh": "cmn",
+    "zh-cn": "cmn",
+    "zh-tw": "cmn",
+    "ja": "ja",
+    "ko": "ko",
+    "ru": "ru",
+    "nl": "nl",
+    "pl": "pl",
+    "tr": "tr",
+    "ar": "ar",
+    "hi": "hi",
+}
+
+
+def language_tag(code: str) -> str:
+    """``" pt_BR "`` -> ``"pt-br"``: the form the tables above are keyed by."""
+    return code.strip().lower().replace("_", "-")
 
 
 def language_name(code: str) -> str:

@@ -6,7 +6,9 @@ import shutil
 
 import pytest
 
+from taura_desktop.engines.tts.espeak import default_voice_for
 from taura_desktop.engines.tts.phonemes import (
+    KOKORO_LANGUAGES,
     Clause,
     espeak_ipa,
     espeak_voice_for,
@@ -17,6 +19,7 @@ from taura_desktop.engines.tts.phonemes import (
     to_ids,
 )
 from taura_desktop.errors import EngineUnavailableError, ExitCode
+from taura_desktop.languages import ESPEAK_VOICES
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
 
@@ -69,6 +72,15 @@ def test_languages_kokoro_cannot_speak_are_exit_4() -> None:
     with pytest.raises(EngineUnavailableError, match="kokoro: no phonemes for language 'ja'") as err:
         espeak_voice_for("ja")
     assert err.value.exit_code == ExitCode.ENGINE_UNAVAILABLE
+
+
+def test_kokoro_phonemizes_with_the_voice_espeak_speaks() -> None:
+    kokoro_tags = [t for t in ESPEAK_VOICES if t.split("-")[0] in KOKORO_LANGUAGES]
+    assert {t.split("-")[0] for t in kokoro_tags} == set(KOKORO_LANGUAGES)
+    for tag in kokoro_tags:
+        assert espeak_voice_for(tag) == default_voice_for(tag) == ESPEAK_VOICES[tag]
+    with pytest.raises(EngineUnavailableError, match="kokoro: no phonemes for language 'de'"):
+        espeak_voice_for("de")
 
 
 @needs_espeak

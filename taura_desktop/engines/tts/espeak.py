@@ -27,42 +27,11 @@ from taura_desktop.engines.tts.base import (
     effective_speed,
 )
 from taura_desktop.errors import BadInputError, EngineUnavailableError
+from taura_desktop.languages import ESPEAK_VOICES, language_tag
 
 BASE_WPM = 175  # VoiceSpec.rate 1.0
 MIN_WPM, MAX_WPM = 80, 450
 SAMPLE_RATE = 22050
-
-# Language code -> espeak-ng voice for the languages people dub into most; anything else is
-# looked up in ``espeak-ng --voices``.
-_DEFAULT_VOICES: dict[str, str] = {
-    "en": "en-us",
-    "en-us": "en-us",
-    "en-gb": "en-gb",
-    "es": "es",
-    "es-es": "es",
-    "es-419": "es-419",
-    "es-mx": "es-419",
-    "es-us": "es-419",
-    "fr": "fr-fr",
-    "fr-fr": "fr-fr",
-    "fr-ca": "fr-fr",
-    "de": "de",
-    "it": "it",
-    "pt": "pt-br",
-    "pt-br": "pt-br",
-    "pt-pt": "pt",
-    "zh": "cmn",
-    "zh-cn": "cmn",
-    "zh-tw": "cmn",
-    "ja": "ja",
-    "ko": "ko",
-    "ru": "ru",
-    "nl": "nl",
-    "pl": "pl",
-    "tr": "tr",
-    "ar": "ar",
-    "hi": "hi",
-}
 
 # Variants alternated across speakers: index 0 is the plain voice.
 SPEAKER_VARIANTS: tuple[str, ...] = ("", "f2", "m3", "f4", "m2", "f1", "m4", "f3", "m6", "f5")
@@ -128,14 +97,10 @@ def _variants(binary: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def _norm_lang(lang: str) -> str:
-    return lang.strip().lower().replace("_", "-")
-
-
 def default_voice_for(lang: str, speaker_index: int = 0, *, binary: str | None = None) -> str:
     """espeak-ng voice for ``lang``; speaker 0 gets the plain voice, others a variant (``es+f2``)."""
-    code = _norm_lang(lang)
-    base = _DEFAULT_VOICES.get(code)
+    code = language_tag(lang)
+    base = ESPEAK_VOICES.get(code)
     if base is None:
         table = _voice_table(binary or find_binary())
         ids = {info.id for _p, info, _f in table}
@@ -188,7 +153,7 @@ class EspeakEngine:
         infos = [info for _p, info, _f in _voice_table(self._binary)]
         if lang is None:
             return infos
-        code = _norm_lang(lang)
+        code = language_tag(lang)
         base = code.split("-")[0]
         return [
             v

@@ -20,14 +20,13 @@ from typing import Any, Literal
 import numpy as np
 
 from taura_desktop.engines.tts.base import SynthRequest, SynthResult, VoiceInfo, effective_speed
-from taura_desktop.engines.tts.phonemes import ESPEAK_VOICES, phonemize, split_ids
+from taura_desktop.engines.tts.phonemes import KOKORO_LANGUAGES, phonemize, split_ids
 from taura_desktop.errors import BadInputError, EngineUnavailableError, first_line
+from taura_desktop.languages import language_tag
 
 SAMPLE_RATE = 24000
 MAX_TOKENS = 510  # ids between the two pads (the model's context is 512)
 STYLE_ROWS = 510
-# Languages Kokoro speaks from espeak-ng phonemes (Japanese/Chinese need their own g2p).
-LANGUAGES: tuple[str, ...] = tuple(sorted({k.split("-")[0] for k in ESPEAK_VOICES}))
 # Voice order for speakers: alternate female/male so neighbouring speakers differ.
 PREFERRED_ORDER: tuple[str, ...] = ("jf_alpha", "jm_kumo", "jf_gongitsune", "jf_nezumi", "jf_tebukuro")
 
@@ -153,10 +152,10 @@ class KokoroEngine:
         return _ordered(list(self.styles))
 
     def voices(self, lang: str | None = None) -> list[VoiceInfo]:
-        if lang is not None and lang.lower().replace("_", "-").split("-")[0] not in LANGUAGES:
+        if lang is not None and language_tag(lang).split("-")[0] not in KOKORO_LANGUAGES:
             return []
         return [
-            VoiceInfo(id=v, name=v, languages=LANGUAGES,
+            VoiceInfo(id=v, name=v, languages=KOKORO_LANGUAGES,
                       gender={"f": "female", "m": "male"}.get(v.split("_")[0][-1:]))
             for v in self.voice_ids()
         ]

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from taura_desktop.errors import EngineUnavailableError
+from taura_desktop.languages import ESPEAK_VOICES, language_tag
 
 TIES: tuple[tuple[str, str], ...] = (
     ("a^ɪ", "I"),
@@ -33,23 +34,11 @@ TIES: tuple[tuple[str, str], ...] = (
     ("ɔ^ɪ", "Y"),
 )
 
-# Language -> espeak-ng voice used for phonemes (the languages Kokoro v1.0 was trained on,
-# minus Japanese and Chinese, which need their own g2p).
-ESPEAK_VOICES: dict[str, str] = {
-    "en": "en-us",
-    "en-us": "en-us",
-    "en-gb": "en-gb",
-    "es": "es",
-    "es-es": "es",
-    "es-419": "es-419",
-    "es-mx": "es-419",
-    "fr": "fr-fr",
-    "fr-fr": "fr-fr",
-    "it": "it",
-    "pt": "pt-br",
-    "pt-br": "pt-br",
-    "pt-pt": "pt",
-    "hi": "hi",
+#: The languages Kokoro v1.0 was trained on, minus Japanese and Chinese (they need their own
+#: g2p); their phonemes come from the espeak-ng voice the espeak engine speaks them with.
+KOKORO_LANGUAGES: tuple[str, ...] = ("en", "es", "fr", "hi", "it", "pt")
+KOKORO_VOICES: dict[str, str] = {
+    tag: voice for tag, voice in ESPEAK_VOICES.items() if tag.split("-")[0] in KOKORO_LANGUAGES
 }
 
 # A clause ends at a run of these marks followed by a space (or the end): "5.50", "3:30" and
@@ -67,12 +56,12 @@ class Clause:
 def espeak_voice_for(lang: str) -> str:
     """The espeak-ng voice whose phonemes Kokoro gets for ``lang``; EngineUnavailableError when
     Kokoro cannot speak it."""
-    code = lang.strip().lower().replace("_", "-")
+    code = language_tag(lang)
     for key in (code, code.split("-")[0]):
-        if key in ESPEAK_VOICES:
-            return ESPEAK_VOICES[key]
+        if key in KOKORO_VOICES:
+            return KOKORO_VOICES[key]
     raise EngineUnavailableError(
-        f"kokoro: no phonemes for language '{lang}' (supported: {', '.join(sorted(set(ESPEAK_VOICES)))})"
+        f"kokoro: no phonemes for language '{lang}' (supported: {', '.join(sorted(KOKORO_VOICES))})"
     )
 
 
