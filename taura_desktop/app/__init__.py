@@ -7,4 +7,5 @@ No Qt and no printing here. Modules:
 - :mod:`.editing` - typed text and times, replace-all (each returns one undoable edit)
 - :mod:`.qc` - subtitle QC with the project's profile
 - :mod:`.peaks` - the waveform peaks cached in the project file
+- :mod:`.version` - ``--version`` of ``taura`` and ``taura-desktop`` (argparse writes it)
 """

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from taura_desktop.engines.versions import VersionAction
+from taura_desktop.app.version import VersionAction
 from taura_desktop.errors import ExitCode, TauraError, UsageError
 
 

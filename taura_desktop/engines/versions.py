@@ -2,12 +2,12 @@
 
 ``engine_versions()`` returns plain data (name, version or None, a detail such as the
 onnxruntime providers or the apertium pairs); ``version_report()`` formats it as the text that
-``taura --version`` and ``taura-desktop --version`` print. Nothing here loads a model.
+``taura --version`` and ``taura-desktop --version`` print (:mod:`taura_desktop.app.version`).
+Nothing here loads a model.
 """
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import ctypes.util
 import re
@@ -16,7 +16,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
 
 DIST = "taura-desktop"
 
@@ -152,18 +151,3 @@ def version_report(program: str) -> str:
         version = e.version or "not found"
         lines.append(f"  {e.name:<17} {version}" + (f"  ({e.detail})" if e.detail and e.version else ""))
     return "\n".join(lines)
-
-
-class VersionAction(argparse.Action):
-    """``--version`` for argparse: the report is built only when asked for (it runs a few
-    short commands), then the parser exits 0."""
-
-    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kw: Any) -> None:
-        kw.setdefault("help", "show the version and the engines found, then exit")
-        super().__init__(option_strings, dest=dest, nargs=0, default=argparse.SUPPRESS, **kw)
-
-    def __call__(
-        self, parser: argparse.ArgumentParser, ns: argparse.Namespace, values: Any, opt: str | None = None
-    ) -> None:
-        parser._print_message(version_report(parser.prog) + "\n", sys.stdout)  # as argparse's own
-        parser.exit(0)

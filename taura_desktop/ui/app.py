@@ -13,7 +13,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
-from taura_desktop.engines.versions import VersionAction
+from taura_desktop.app.version import VersionAction
 from taura_desktop.errors import MissingResourceError
 from taura_desktop.paths import resource, resource_text, resources_root
 from taura_desktop.ui.settings import Pref, Settings
