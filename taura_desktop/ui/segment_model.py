@@ -7,8 +7,7 @@ immutable, so a new object means new data). A :class:`Change` refreshes only its
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -25,9 +24,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from taura_desktop.app import editing
-from taura_desktop.app.editing import combine
+from taura_desktop.app.editing import text_matches
 from taura_desktop.app.qc import profile_of
-from taura_desktop.core import edits
 from taura_desktop.core.edits import Change, ChangeKind, Edit
 from taura_desktop.core.model import FitStatus, Segment, Status
 from taura_desktop.core.project import Project
@@ -484,7 +482,7 @@ def _runs_desc(rows: list[int]) -> list[tuple[int, int]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Filters and find/replace
+# Filters (the find/replace operations are in taura_desktop.app.editing)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -548,108 +546,3 @@ class SegmentFilterProxy(QSortFilterProxyModel):
         if r < 0:
             return -1
         return self.mapFromSource(self.seg_model().index(r, 0)).row()
-
-
-def _fields(seg: Segment, lang: str | None, field: str) -> list[str]:
-    out = []
-    if field in ("source", "both"):
-        out.append(seg.source_text)
-    if field in ("translation", "both") and lang:
-        tr = seg.translation(lang)
-        out.append(tr.text if tr else "")
-    return out
-
-
-def search_pattern(
-    needle: str, *, case_sensitive: bool = False, whole_word: bool = False, regex: bool = False
-) -> re.Pattern[str]:
-    """The compiled search for the find/replace bar (a bad regular expression is an EditError)."""
-    body = needle if regex else re.escape(needle)
-    if whole_word:
-        body = rf"\b(?:{body})\b"
-    try:
-        return re.compile(body, 0 if case_sensitive else re.IGNORECASE)
-    except re.error as exc:
-        raise edits.EditError(f"not a valid regular expression: {exc}") from None
-
-
-def text_matches(seg: Segment, lang: str | None, needle: str, field: str, case_sensitive: bool) -> bool:
-    if case_sensitive:
-        return any(needle in t for t in _fields(seg, lang, field))
-    low = needle.casefold()
-    return any(low in t.casefold() for t in _fields(seg, lang, field))
-
-
-def find_next(
-    project: Project,
-    order: Sequence[str],
-    needle: str,
-    *,
-    lang: str | None,
-    field: str = "both",
-    after: str | None = None,
-    backwards: bool = False,
-    case_sensitive: bool = False,
-    whole_word: bool = False,
-    regex: bool = False,
-) -> str | None:
-    """Id of the next segment (in ``order``, wrapping) whose text matches ``needle``."""
-    if not needle or not order:
-        return None
-    pattern = search_pattern(needle, case_sensitive=case_sensitive, whole_word=whole_word, regex=regex)
-    n = len(order)
-    start = order.index(after) if after is not None and after in order else (-1 if not backwards else n)
-    step = -1 if backwards else 1
-    segs = project.state.segments
-    for k in range(1, n + 1):
-        sid = order[(start + step * k) % n]
-        if any(pattern.search(t) for t in _fields(segs[sid], lang, field)):
-            return sid
-    return None
-
-
-def replace_all(
-    project: Project,
-    needle: str,
-    replacement: str,
-    *,
-    lang: str | None,
-    field: str = "translation",
-    case_sensitive: bool = False,
-    seg_ids: Iterable[str] | None = None,
-    whole_word: bool = False,
-    regex: bool = False,
-    count: int = 0,
-) -> Edit:
-    """One undoable edit replacing ``needle`` in the source or translation of segments
-    (``count``: at most that many replacements per segment, 0 = all; with ``regex`` the
-    replacement may use ``\\1`` group references)."""
-    if field not in ("source", "translation"):
-        raise edits.EditError(f"replace works on source or translation, not {field!r}")
-    if field == "translation" and not lang:
-        raise edits.EditError("the project has no target language to replace in")
-    pattern = search_pattern(needle, case_sensitive=case_sensitive, whole_word=whole_word, regex=regex)
-    state = project.state
-    parts: list[Edit] = []
-    ids = list(seg_ids) if seg_ids is not None else state.ids()
-    if regex:
-        subst: Callable[[str], str] = lambda t: pattern.sub(replacement, t, count=count)  # noqa: E731
-    else:
-        subst = lambda t: pattern.sub(lambda _m: replacement, t, count=count)  # noqa: E731
-    try:
-        for sid in ids:
-            seg = state.segments[sid]
-            if field == "source":
-                new = subst(seg.source_text)
-                if new != seg.source_text:
-                    parts.append(edits.set_source_text(state, sid, new))
-            else:
-                assert lang is not None
-                tr = seg.translation(lang)
-                if tr is not None:
-                    new = subst(tr.text)
-                    if new != tr.text:
-                        parts.append(edits.set_translation_text(state, sid, lang, new))
-    except re.error as exc:  # a bad group reference in the replacement
-        raise edits.EditError(f"replacement: {exc}") from None
-    return combine(f"Replace “{needle}”", parts)

@@ -11,8 +11,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QGridLayout, QLabel, QPlainTextEdit, QSizePolicy, QWidget
 
+from taura_desktop.app import editing
 from taura_desktop.app.qc import profile_of
-from taura_desktop.core import edits
 from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
@@ -178,15 +178,18 @@ class SegmentPane(QWidget):
             text = self.source.toPlainText()
             if text == stored[0]:
                 return False
-            make = partial(edits.set_source_text, p.state, sid, text)
+            make = partial(editing.source_text, p, sid, text)
         else:
             lang = self._lang
             text = self.translation.toPlainText()
             if lang is None or text == stored[1]:
                 return False
-            make = partial(edits.set_translation_text, p.state, sid, lang, text)
+            make = partial(editing.translation_text, p, sid, lang, text)
         try:
-            p.apply(make())
+            edit = make()
+            if edit is None:
+                return False
+            p.apply(edit)
         except TauraError as exc:
             self.message.emit(str(exc))
             return False

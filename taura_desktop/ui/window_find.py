@@ -3,8 +3,8 @@ find next, replace in this segment, replace all; match case, whole words, regula
 
 from __future__ import annotations
 
+from taura_desktop.app.editing import find_next, replace_all
 from taura_desktop.errors import TauraError
-from taura_desktop.ui.segment_model import find_next, replace_all
 from taura_desktop.ui.window_base import WindowBase
 
 

@@ -14,8 +14,6 @@ from taura_desktop.ui.segment_model import (
     FilterSpec,
     SegmentFilterProxy,
     SegmentTableModel,
-    find_next,
-    replace_all,
 )
 from tests.ui.helpers import make_project
 
@@ -156,22 +154,6 @@ def test_qc_column_flags_short_fast_segments(qapp: object, project: Project) -> 
     rules = m.qc_rules(row)
     assert "min_duration" in rules
     assert "min_duration" in m.data(m.index(row, Col.QC))
-
-
-def test_find_and_replace_all_is_one_undo_step(qapp: object, project: Project) -> None:
-    m = _model(project)
-    first = find_next(project, m.ids(), "es ", lang="es", field="translation")
-    assert first == m.id_at(0)
-    nxt = find_next(project, m.ids(), "es ", lang="es", field="translation", after=first)
-    assert nxt == m.id_at(1)
-    assert find_next(project, m.ids(), "no-such-text", lang="es") is None
-    before = project.dump()
-    edit = replace_all(project, "es ", "ES: ", lang="es", field="translation")
-    assert len(edit.segments) == 12
-    project.apply(edit)
-    assert all(s.translations["es"].text.startswith("ES: ") for s in project.segments())
-    project.undo()
-    assert project.dump() == before
 
 
 def test_lang_switch_changes_translation_column(qapp: object, project: Project) -> None:
