@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -10,8 +9,11 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.ui.xvfb_window import read_result
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -48,6 +50,29 @@ def xvfb_display() -> Iterator[str]:
             proc.kill()
 
 
+def _drive(module: str, display: str, work: Path, out: Path, *, timeout: float) -> dict[str, Any]:
+    """Run an Xvfb driver (tests/ui/xvfb_*.py) on ``display``; its findings."""
+    env = dict(
+        os.environ,
+        DISPLAY=display,
+        QT_QPA_PLATFORM="xcb",
+        LC_NUMERIC="C",
+        TAURA_MPV_AO="null",
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", module, str(work), str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    result = read_result(proc.stdout)
+    assert proc.returncode == 0 and result is not None, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return result
+
+
 @pytest.mark.xvfb
 @pytest.mark.slow
 def test_real_window_plays_seeks_and_shows_segments(xvfb_display: str, tmp_path: Path) -> None:
@@ -56,25 +81,7 @@ def test_real_window_plays_seeks_and_shows_segments(xvfb_display: str, tmp_path:
     if load_mpv()[0] is None:
         pytest.skip("libmpv is not installed")
     out = ARTIFACTS / "editor_xvfb.png"
-    env = dict(
-        os.environ,
-        DISPLAY=xvfb_display,
-        QT_QPA_PLATFORM="xcb",
-        LC_NUMERIC="C",
-        TAURA_MPV_AO="null",
-        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.ui.xvfb_app", str(tmp_path), str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stdout[-2000:] + proc.stderr[-3000:]
-    r = json.loads(lines[-1][len("RESULT ") :])
+    r = _drive("tests.ui.xvfb_app", xvfb_display, tmp_path, out, timeout=120)
     assert r["opened"] and r["mpv"] and r["peaks"]
     assert r["duration_ms"] > 17000
     assert r["played_to_ms"] > 300  # playback advanced
@@ -99,25 +106,7 @@ def test_real_window_review_loop_with_keys(xvfb_display: str, tmp_path: Path) ->
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed")
     out = ARTIFACTS / "editor_review_loop.png"
-    env = dict(
-        os.environ,
-        DISPLAY=xvfb_display,
-        QT_QPA_PLATFORM="xcb",
-        LC_NUMERIC="C",
-        TAURA_MPV_AO="null",
-        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.ui.xvfb_loop", str(tmp_path), str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stdout[-2000:] + proc.stderr[-3000:]
-    r = json.loads(lines[-1][len("RESULT ") :])
+    r = _drive("tests.ui.xvfb_loop", xvfb_display, tmp_path, out, timeout=240)
     assert r["opened"] and r["mpv"] and r["voiced"] == 3
     assert r["approved"] and r["moved_to"] and r["keys"]["approve"] <= 3
     assert r["editor"] == "QLineEdit" and r["text"] == "Una frase corregida, algo mas larga que antes."

@@ -6,12 +6,12 @@ Run in a subprocess by tests/ui/test_xvfb.py so the test process keeps its offsc
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from tests.ui.xvfb_window import open_window, report
 
 SENTENCES = [
     ("Welcome back to the workshop.", "Bienvenidos de nuevo al taller."),
@@ -159,33 +159,13 @@ def count_runs(img: object, y: int, colors: list[object], x0: int) -> int:
 
 def main() -> int:
     work, out = Path(sys.argv[1]), Path(sys.argv[2])
-    os.environ["QT_QPA_PLATFORM"] = "xcb"
     project_path = build_project(work)
-
-    from PySide6.QtCore import QCoreApplication, QSettings
+    xw = open_window(work, "taura-xvfb-test")
+    w, pump = xw.window, xw.pump
     from PySide6.QtWidgets import QApplication
 
-    from taura_desktop.ui.app import apply_theme, create_app
-
-    app = create_app([sys.argv[0]])
-    QCoreApplication.setOrganizationName("taura-xvfb-test")
-    apply_theme(app, "light")
-    from taura_desktop.ui.main_window import MainWindow
-    from taura_desktop.ui.settings import Settings
     from taura_desktop.ui.speakers_panel import speaker_palette
     from taura_desktop.ui.timeline import HEADER_W, SRC_COLOR, TrackKind
-
-    settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
-    w = MainWindow(settings, player_vo="x11")
-    w.resize(1280, 800)
-    w.move(0, 0)
-    w.show()
-
-    def pump(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
 
     pump(0.5)
     result: dict[str, object] = {}
@@ -225,14 +205,8 @@ def main() -> int:
     result["timeline_segments"] = count_runs(tl_img, track.y + 6, colors, HEADER_W + 1)
     result["expected_segments"] = len(w.project.state)
     result["source_drawn"] = tl.last_paint.get("source_drawn")
-    geo = w.frameGeometry()
-    shot = screen.grabWindow(0, geo.x(), geo.y(), geo.width(), geo.height())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    result["saved"] = shot.save(str(out), "PNG")
-    w.close()
-    pump(0.3)
-    print("RESULT " + json.dumps(result), flush=True)
-    return 0
+    result["saved"] = xw.close(out)
+    return report(result)
 
 
 if __name__ == "__main__":

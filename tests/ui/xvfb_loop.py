@@ -8,47 +8,30 @@ the next one: F2, type, Return, Ctrl+R (re-voice), Shift+P (hear this line's dub
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import time
 from pathlib import Path
 
+from tests.ui.xvfb_window import open_window, report
+
 
 def main() -> int:
     work, out = Path(sys.argv[1]), Path(sys.argv[2])
-    os.environ["QT_QPA_PLATFORM"] = "xcb"
-    from PySide6.QtCore import QCoreApplication, QSettings, Qt
-    from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
-
     from taura_desktop.core.model import Status
     from taura_desktop.media.probe import fingerprint
-    from taura_desktop.ui.app import apply_theme, create_app
     from tests.ui.helpers import make_project, make_test_video
 
     video = make_test_video(work / "v.mp4", seconds=8.0, size="640x360")
     project_path = work / "loop.taura"
     make_project(project_path, 3, langs=("es",), voiced=False, media=fingerprint(video)).close()
 
-    app = create_app([sys.argv[0]])
-    QCoreApplication.setOrganizationName("taura-xvfb-loop")
-    apply_theme(app, "light")
+    xw = open_window(work, "taura-xvfb-loop")
+    w, pump = xw.window, xw.pump
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
     from taura_desktop.ui.jobs_panel import StageRequest, stage_options
-    from taura_desktop.ui.main_window import MainWindow
-    from taura_desktop.ui.settings import Settings
-
-    settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
-    w = MainWindow(settings, player_vo="x11")
-    w.resize(1280, 800)
-    w.move(0, 0)
-    w.show()
-
-    def pump(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
 
     def wait_jobs(limit: float = 90.0) -> None:
         end = time.monotonic() + limit
@@ -108,16 +91,9 @@ def main() -> int:
     pump(1.0)
     result["keys"] = keys
     result["status_message"] = w.statusBar().currentMessage()
-    screen = QApplication.primaryScreen()
-    geo = w.frameGeometry()
-    shot = screen.grabWindow(0, geo.x(), geo.y(), geo.width(), geo.height())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    result["saved"] = shot.save(str(out), "PNG")
-    w.close()
-    pump(0.3)
+    result["saved"] = xw.close(out)
     result["temp_removed"] = dub is not None and not dub.path.exists()
-    print("RESULT " + json.dumps(result), flush=True)
-    return 0
+    return report(result)
 
 
 if __name__ == "__main__":
