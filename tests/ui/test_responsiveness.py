@@ -1,10 +1,12 @@
 """The editor stays responsive while a real pipeline stage runs.
 
 A voice stage (espeak-ng, ~80 segments, each clip fitted to its slot) runs through the jobs
-panel of an open editor window while a 10 ms timer measures event-loop lateness. The latency
-figures are recorded (printed and written to tests/artifacts/latency.txt), not asserted as
-times; the test asserts that the stage finished, that ticks arrived throughout, and that the
-loop was never blocked for more than a second (which GUI-thread engine work would do).
+panel of an open editor window while a 10 ms timer ticks. The test asserts, without a clock,
+that the event loop ran in the middle of the stage: ticks were delivered while the stage's
+progress stood part-way, at several different points of it (engine work on the GUI thread
+would let no tick in until it returned), and that the stage finished with every clip made.
+The latency figures (lateness, the longest gap) are informational here: printed and written
+to tests/artifacts/latency.txt; bench/bench_ui.py records them.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def test_event_loop_keeps_ticking_during_a_voice_stage(
     assert w.project is not None
     voiced = sum(1 for s in w.project.segments() if (tr := s.translation("es")) and tr.clip is not None)
     assert voiced == N
-    # the loop kept running: ticks all along, never a blocked second
-    assert report.ticks >= max(3, int(report.wall_s * 1000 / 10 / 20))
-    assert report.max_gap_ms < 1000.0
+    # the loop kept running while the stage worked: ticks saw its progress part-way, at
+    # more than one point (not one late burst of events once the work was over)
+    assert report.ticks_part_done > 0
+    assert len(report.part_done_values) >= 2, report.part_done_values
