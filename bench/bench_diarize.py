@@ -16,6 +16,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,10 @@ def _synth(models: Path) -> tuple[Callable[[str, str], np.ndarray], list[str]]:
     return synth, extra
 
 
+def _keep(chunks: list[tuple[np.ndarray, np.ndarray]], windows: np.ndarray, embeddings: np.ndarray) -> None:
+    chunks.append((windows, embeddings))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", type=Path, default=None, help="folder with pretrained.pt")
@@ -103,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         conv = make_conversation(voices, turns=turns, seed=seed, synth=synth)
         chunks: list[tuple[np.ndarray, np.ndarray]] = []
         t0, c0 = time.perf_counter(), time.process_time()
-        res = diarize_audio(conv.samples, encoder, on_chunk=lambda w, e, c=chunks: c.append((w, e)))
+        res = diarize_audio(conv.samples, encoder, on_chunk=partial(_keep, chunks))
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
         found = len({c for _, _, c in res.turns})
         acc = speech_accuracy(conv.truth, res.turns)

@@ -11,7 +11,9 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 
@@ -20,8 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from taura_desktop.media import compute_peaks, decode_audio, iter_audio, probe
 from taura_desktop.sample import make_sample
 
+P = ParamSpec("P")
+T = TypeVar("T")
 
-def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+
+def timed(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> tuple[T, float]:
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
     return out, time.perf_counter() - t0

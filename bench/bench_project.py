@@ -55,7 +55,7 @@ def main() -> None:
         print(f"open: median {statistics.median(opens) * 1000:.1f} ms (target < 500 ms)")
         with Project.open(path) as p:
             ids = p.state.ids()
-            kinds = {"text": [], "times": [], "translation": [], "undo": []}
+            kinds: dict[str, list[float]] = {"text": [], "times": [], "translation": [], "undo": []}
             for i in range(args.edits):
                 sid = ids[(i * 7919) % len(ids)]
                 seg = p.segment(sid)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
 from tests.tiny.whisper import build_tiny_whisper
+
+if TYPE_CHECKING:
+    from taura_desktop.engines.asr import WhisperEngine
 
 SR = 16000
 
@@ -49,7 +53,7 @@ def speech_audio(speech_clip: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def tiny_engine(tiny_whisper_dir: Path):  # type: ignore[no-untyped-def]
+def tiny_engine(tiny_whisper_dir: Path) -> WhisperEngine:
     from taura_desktop.engines.asr import WhisperEngine
 
     return WhisperEngine(tiny_whisper_dir, device="cpu")

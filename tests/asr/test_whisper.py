@@ -171,7 +171,7 @@ def test_missing_model_says_how_to_get_it(tmp_path: Path, tiny_whisper_dir: Path
     with pytest.raises(EngineUnavailableError) as exc:
         WhisperEngine(target, device="cpu")
     msg = str(exc.value)
-    assert exc.value.exit_code == ExitCode.ENGINE_UNAVAILABLE == 4
+    assert exc.value.exit_code == ExitCode.ENGINE_UNAVAILABLE and int(exc.value.exit_code) == 4
     assert "\n" not in msg and str(target) in msg
     assert "taura models download whisper-small" in msg and "taura models import PATH" in msg
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from taura_desktop.core import edits
-from taura_desktop.core.edits import ChangeKind, Edit, EditError
+from taura_desktop.core.edits import Change, ChangeKind, Edit, EditError
 from taura_desktop.core.model import (
     GlossaryEntry,
     Origin,
@@ -104,7 +104,7 @@ def test_do_undo_redo_twice(project: Project, name: str) -> None:
 
 
 def test_change_kinds_describe_what_changed(project: Project) -> None:
-    seen = []
+    seen: list[Change] = []
     project.subscribe(seen.append)
     project.apply(edits.set_times(project.state, "s1", 10, 1400))
     project.apply(edits.set_translation_text(project.state, "s1", "es", "Hola"))

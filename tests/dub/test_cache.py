@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from taura_desktop.audio.loudness import integrated_loudness
+from taura_desktop.core.clipkeys import fitted_key
 from taura_desktop.core.model import FitStatus, VoiceSpec
 from taura_desktop.dub.cache import (
     ClipSink,
     VoiceJob,
     clip_key,
-    fitted_key,
     load_fitted,
     voice_segment,
     voice_segments,

@@ -127,7 +127,7 @@ def test_background_without_stem_is_engine_unavailable(source_mp4: Path) -> None
     track = DubTrack("es", "es", [PlacedClip(0, burst(), DUB_SR)])
     with pytest.raises(EngineUnavailableError, match="separation model is missing") as ei:
         mix_to_array(source_mp4, track, MixSettings(mode="background"))
-    assert ei.value.exit_code == ExitCode.ENGINE_UNAVAILABLE == 4
+    assert ei.value.exit_code == ExitCode.ENGINE_UNAVAILABLE and int(ei.value.exit_code) == 4
 
 
 @pytest.mark.parametrize(

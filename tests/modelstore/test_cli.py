@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def run(argv: list[str]) -> int:
     args = parse(argv)
-    assert args.func is models_cmd.run
-    return models_cmd.run(args)
+    command: Callable[[argparse.Namespace], int] = args.func
+    assert command is models_cmd.run
+    return command(args)
 
 
 @pytest.fixture

@@ -55,11 +55,11 @@ def make_wheel(
     rows.append(f"{info}/RECORD,,")
     members[f"{info}/RECORD"] = ("\n".join(rows) + "\n").encode()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{dist}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+    wheel = folder / f"{dist}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
         for member, data in members.items():
             zf.writestr(member, data)
-    return path
+    return wheel
 
 
 def entry_for(name: str = "fake-encoder") -> CatalogEntry:

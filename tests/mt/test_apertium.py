@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from taura_desktop.core.model import GlossaryEntry
-from taura_desktop.engines.mt import apertium as apertium_mod
 from taura_desktop.engines.mt.apertium import ApertiumEngine, parse_mode, tidy
 from taura_desktop.engines.mt.base import MtEngine
 from taura_desktop.errors import EngineUnavailableError, ExitCode
@@ -68,7 +67,7 @@ def test_batch_of_50_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
         calls.append(cmd)
         return real_run(cmd, *a, **kw)
 
-    monkeypatch.setattr(apertium_mod.subprocess, "run", counting_run)
+    monkeypatch.setattr(subprocess, "run", counting_run)  # the module apertium calls
     eng = ApertiumEngine()
     eng.modes()  # discovery (apertium -l) is not part of the count
     calls.clear()

@@ -110,7 +110,7 @@ def test_missing_pair_is_exit_4_with_hint(store: Path) -> None:
     with pytest.raises(EngineUnavailableError) as err:
         engine(store).translate_batch(["Hello"], "en", "de")
     msg = str(err.value)
-    assert err.value.exit_code == ExitCode.ENGINE_UNAVAILABLE == 4
+    assert err.value.exit_code == ExitCode.ENGINE_UNAVAILABLE and int(err.value.exit_code) == 4
     assert "en->de" in msg and "taura models download translate-en_de" in msg
     assert "apertium-eng-deu" in msg and "\n" not in msg
 

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from taura_desktop.core.project import Project
 from taura_desktop.jobs.worker import Worker
 from taura_desktop.sample import SampleMedia, make_sample
 
@@ -15,14 +17,14 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> SampleMedia:
 
 
 @pytest.fixture
-def worker() -> Worker:
+def worker() -> Iterator[Worker]:
     w = Worker()
     yield w
     w.stop()
 
 
 @pytest.fixture
-def subs_project(tmp_path: Path, sample: SampleMedia):  # type: ignore[no-untyped-def]
+def subs_project(tmp_path: Path, sample: SampleMedia) -> Iterator[Project]:
     from taura_desktop.app import projects
 
     p = projects.new_project(sample.video, tmp_path / "p.taura", source_lang="en", targets=("es",))

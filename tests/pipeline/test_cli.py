@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -59,8 +60,8 @@ def test_new_import_info_export_qc(
     ],
 )
 def test_bad_media_exits_3_with_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], make, needle: str
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Callable[[Path], Path], needle: str
+) -> None:
     video = make(tmp_path)
     code, _, err = run(capsys, "new", video, "-o", tmp_path / "x.taura")
     assert code == 3

@@ -70,7 +70,8 @@ def test_dub_tracks_read_no_audio_until_the_mix_asks(voiced: Project) -> None:
     segs = {s.start_ms: s for s in voiced.segments()}
     for c in track.clips:
         assert c.samples is None and c.load is not None  # nothing decoded yet
-        clip = segs[c.start_ms].translation("es").clip
-        sr, placed = load_fitted(voiced.store, clip)
+        tr = segs[c.start_ms].translation("es")
+        assert tr is not None and tr.clip is not None  # every segment was voiced
+        sr, placed = load_fitted(voiced.store, tr.clip)
         assert (c.sample_rate, c.length) == (sr, len(placed))
         assert c.audio().tolist() == placed.tolist()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +12,7 @@ from taura_desktop.segmentation import (
     BBC,
     NETFLIX,
     YOUTUBE,
+    CutCue,
     Profile,
     QcInput,
     check_cues,
@@ -40,7 +43,7 @@ PROFILES = st.sampled_from([NETFLIX, BBC, YOUTUBE, NETFLIX.for_fps(29.97),
                             Profile(name="tight", max_lines=1, max_chars_per_line=20)])
 
 
-def _check(words: list[Word], cues: list, profile: Profile, lang: str) -> None:
+def _check(words: list[Word], cues: Sequence[CutCue], profile: Profile, lang: str) -> None:
     # every word exactly once, in order
     assert [w for c in cues for w in c.words] == words
     gap = profile.min_gap_ms

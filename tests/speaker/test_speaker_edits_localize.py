@@ -3,6 +3,7 @@ speaker model is installed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from taura_desktop.core import edits
 from taura_desktop.core.edits import EditError
 from taura_desktop.core.model import Segment
 from taura_desktop.core.project import Project
+from taura_desktop.jobs import JobEvent
+from taura_desktop.jobs.worker import Worker
 from taura_desktop.sample import make_sample
 
 
@@ -77,9 +80,21 @@ def test_localize_runs_diarization_when_the_model_is_installed(
     monkeypatch.setenv("TAURA_MODELS_DIR", str(_models_root()))
     ran: list[str] = []
 
-    def recording(project: Project, stage: str, options: object = None, **kw: object) -> dict[str, object]:
+    def recording(
+        project: Project,
+        stage: str,
+        options: object = None,
+        *,
+        on_event: Callable[[JobEvent], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+        worker: Worker | None = None,
+    ) -> dict[str, object]:
         ran.append(stage)
-        return run_stage(project, stage, options, **kw) if stage == "diarize" else {}  # type: ignore[arg-type]
+        if stage != "diarize":
+            return {}
+        return run_stage(
+            project, stage, options, on_event=on_event, should_cancel=should_cancel, worker=worker
+        )
 
     monkeypatch.setattr(localize_mod, "run_stage", recording)
     sample = make_sample(tmp_path / "sample", seconds=20)
@@ -89,7 +104,8 @@ def test_localize_runs_diarization_when_the_model_is_installed(
     )
     assert ran[:2] == ["diarize", "translate"]
     with Project.open(result.project) as p:
-        assert p.meta.settings.get("diarize", {}).get("complete")  # type: ignore[union-attr]
+        diarize = p.meta.settings.get("diarize")
+        assert isinstance(diarize, dict) and diarize.get("complete")
         assert len(p.state.speakers) == 1  # one narrator
         (sp,) = p.state.speakers.values()
         assert "es" in sp.voices

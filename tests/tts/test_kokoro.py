@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -16,6 +17,9 @@ from taura_desktop.engines.tts import SynthRequest, TtsEngine, open_engine
 from taura_desktop.engines.tts.kokoro import SAMPLE_RATE, KokoroEngine, model_files, voice_names
 from taura_desktop.errors import BadInputError, EngineUnavailableError, ExitCode
 from tests.realmodels import require_model
+
+if TYPE_CHECKING:
+    from taura_desktop.engines.asr.whisper import WhisperEngine
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
 
@@ -72,13 +76,13 @@ def kokoro() -> KokoroEngine:
 
 
 @pytest.fixture(scope="module")
-def whisper():  # type: ignore[no-untyped-def]
+def whisper() -> WhisperEngine:
     from taura_desktop.engines.asr.whisper import WhisperEngine
 
     return WhisperEngine(require_model("base"))
 
 
-def transcribe(whisper, samples: np.ndarray, sr: int, lang: str) -> list[str]:  # type: ignore[no-untyped-def]
+def transcribe(whisper: WhisperEngine, samples: np.ndarray, sr: int, lang: str) -> list[str]:
     from taura_desktop.engines.asr.base import AsrOptions
     from taura_desktop.media.audio_io import resample
 
@@ -91,7 +95,7 @@ def transcribe(whisper, samples: np.ndarray, sr: int, lang: str) -> list[str]:  
 
 @pytest.mark.real_models
 @needs_espeak
-def test_real_kokoro_speaks_english_and_spanish(kokoro: KokoroEngine, whisper) -> None:  # type: ignore[no-untyped-def]
+def test_real_kokoro_speaks_english_and_spanish(kokoro: KokoroEngine, whisper: WhisperEngine) -> None:
     assert isinstance(kokoro, TtsEngine)
     assert kokoro.version.startswith("kokoro kokoro-v1.0.int8:92361271:")
     assert [v.id for v in kokoro.voices("es")][:2] == ["jf_alpha", "jm_kumo"]
