@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from taura_desktop.core.project import Project
+from taura_desktop.pipeline.deliver import ExportOptions
 
 # (kind, label, output is a folder, file suffix)
 KINDS: tuple[tuple[str, str, bool, str], ...] = (
@@ -256,10 +257,8 @@ class ExportDialog(QDialog):
         super().accept()
 
     # -- result --------------------------------------------------------------------------------
-    def options(self) -> object:
-        """The export stage's options (``ExportOptions``) for what is chosen."""
-        from taura_desktop.pipeline.deliver import ExportOptions
-
+    def options(self) -> ExportOptions:
+        """The export stage's options for what is chosen."""
         kind = self.kind()
         out = Path(self.output_edit.text().strip()).expanduser()
         langs = self.chosen_langs()

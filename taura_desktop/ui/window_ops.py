@@ -23,7 +23,7 @@ from taura_desktop.core import edits
 from taura_desktop.core.model import Status
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
-from taura_desktop.pipeline.deliver import VOICED_KINDS
+from taura_desktop.pipeline.deliver import VOICED_KINDS, ExportOptions
 from taura_desktop.pipeline.segment_dub import render_segment_dub
 from taura_desktop.pipeline.stale import ClipState, clip_state, describe, stale_report
 from taura_desktop.ui.export_dialog import ExportDialog
@@ -410,8 +410,8 @@ class WindowOps(WindowFind):
             self.start_export(dialog.options(), dialog.label())
         return dialog
 
-    def start_export(self, options: Any, label: str = "") -> None:
-        if getattr(options, "kind", "") in ("stems", "subtitles"):
+    def start_export(self, options: ExportOptions, label: str = "") -> None:
+        if options.kind in ("stems", "subtitles"):
             try:
                 Path(options.output).mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -420,7 +420,7 @@ class WindowOps(WindowFind):
                 )
                 return
 
-        if getattr(options, "kind", "") in VOICED_KINDS:
+        if options.kind in VOICED_KINDS:
             self.revoice_stale(options.langs or ())
 
         def done(kind: str, summary: dict[str, Any]) -> None:

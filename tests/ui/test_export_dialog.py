@@ -24,9 +24,9 @@ def test_options_follow_the_choices(qtbot: QtBot, project: Project) -> None:
     assert d.chosen_langs() == ("fr",)
     d.format_checks["ttml"].setChecked(False)
     o = d.options()
-    assert o.kind == "subtitles"  # type: ignore[attr-defined]
-    assert o.subtitle_formats == ("srt", "vtt", "ass")  # type: ignore[attr-defined]
-    assert o.output == str(default_output(project, "subtitles"))  # type: ignore[attr-defined]
+    assert o.kind == "subtitles"
+    assert o.subtitle_formats == ("srt", "vtt", "ass")
+    assert o.output == str(default_output(project, "subtitles"))
     assert _ok(d)
     # mix and loudness only matter for mixed kinds
     assert not d.mix_box.isEnabled()
@@ -35,7 +35,7 @@ def test_options_follow_the_choices(qtbot: QtBot, project: Project) -> None:
     d.mix_box.setCurrentIndex(d.mix_box.findData("replace"))
     d.loud_box.setCurrentIndex(d.loud_box.findData("web"))
     o = d.options()
-    assert (o.kind, o.mix, o.loudness) == ("mkv", "replace", "web")  # type: ignore[attr-defined]
+    assert (o.kind, o.mix, o.loudness) == ("mkv", "replace", "web")
 
 
 def test_problems_disable_export(qtbot: QtBot, project: Project) -> None:
