@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -53,6 +52,7 @@ from taura_desktop.ui.jobs_panel import (
 )
 from taura_desktop.ui.legend import ClipLegend
 from taura_desktop.ui.player import Player
+from taura_desktop.ui.project_dialogs import NoAsrModelBox
 from taura_desktop.ui.qc_panel import QcPanel
 from taura_desktop.ui.segment_model import (
     Col,
@@ -264,7 +264,7 @@ class WindowBase(QMainWindow):
         self.dub_dir: Path | None = None
         self.temp_dirs: list[Path] = []  # playback mixes and clips, removed on close
         self._seg_dir: Path | None = None
-        self.asr_box: QMessageBox | None = None
+        self.asr_box: NoAsrModelBox | None = None
         self.last_segment_dub: SegmentDub | None = None
         self.tmFailed.connect(self.show_message)
         self.legend = ClipLegend(self)

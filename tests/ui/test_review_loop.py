@@ -135,19 +135,21 @@ def test_voice_box_enter_does_not_crash_and_accepts_only_known_voices(
     sp.list.setCurrentRow(0)
     sid = sp.current_speaker()
     assert sid is not None
-    box = sp.voice_boxes["es"]
+    edit = sp.voice_boxes["es"].lineEdit()
+    assert edit is not None  # the voice box is editable
     messages: list[str] = []
     sp.message.connect(messages.append)
-    box.lineEdit().selectAll()
-    qtbot.keyClicks(box.lineEdit(), "klingon")
-    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    edit.selectAll()
+    qtbot.keyClicks(edit, "klingon")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
     qtbot.wait(50)
     assert messages and "Unknown voice 'klingon'" in messages[-1]
     assert "es" not in w.project.state.speakers[sid].voices
-    box = sp.voice_boxes["es"]
-    box.lineEdit().selectAll()
-    qtbot.keyClicks(box.lineEdit(), "es+f2")
-    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    edit = sp.voice_boxes["es"].lineEdit()
+    assert edit is not None
+    edit.selectAll()
+    qtbot.keyClicks(edit, "es+f2")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "es" in w.project.state.speakers[sid].voices)  # type: ignore[union-attr]
     assert w.project.state.speakers[sid].voices["es"].voice == "es+f2"
     # the rebuilt box shows it, and Enter on it again is harmless
@@ -273,7 +275,7 @@ def test_replace_one_with_case_whole_word_and_regex(qtbot: QtBot, window: MainWi
     w.find_field.setCurrentIndex(w.find_field.findData("translation"))
 
     def tr(i: int) -> str:
-        t = p.state.segments[ids[i]].translation("es")  # type: ignore[union-attr]
+        t = p.state.segments[ids[i]].translation("es")
         assert t is not None
         return t.text
 

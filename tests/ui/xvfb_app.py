@@ -9,9 +9,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.ui.xvfb_window import open_window, report
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QColor, QImage
 
 SENTENCES = [
     ("Welcome back to the workshop.", "Bienvenidos de nuevo al taller."),
@@ -121,10 +126,9 @@ def build_project(work: Path) -> Path:
     return path
 
 
-def dark_fraction(img: object) -> float:
+def dark_fraction(img: QImage) -> float:
     from PySide6.QtGui import QImage
 
-    assert isinstance(img, QImage)
     img = img.convertToFormat(QImage.Format.Format_RGB32)
     w, h = img.width(), img.height()
     dark = total = 0
@@ -137,11 +141,8 @@ def dark_fraction(img: object) -> float:
     return dark / max(1, total)
 
 
-def count_runs(img: object, y: int, colors: list[object], x0: int) -> int:
+def count_runs(img: QImage, y: int, colors: Sequence[QColor], x0: int) -> int:
     """Segments drawn along row ``y``: runs of pixels close to any of ``colors``."""
-    from PySide6.QtGui import QColor, QImage
-
-    assert isinstance(img, QImage) and all(isinstance(c, QColor) for c in colors)
 
     def near(c: QColor, ref: QColor) -> bool:
         return abs(c.red() - ref.red()) + abs(c.green() - ref.green()) + abs(c.blue() - ref.blue()) < 40
@@ -150,7 +151,7 @@ def count_runs(img: object, y: int, colors: list[object], x0: int) -> int:
     last_hit = -100
     for x in range(x0, img.width()):
         c = img.pixelColor(x, y)
-        if any(near(c, ref) for ref in colors):  # type: ignore[arg-type]
+        if any(near(c, ref) for ref in colors):
             if x - last_hit > 4:  # a gap wider than the playhead line starts a new segment
                 runs += 1
             last_hit = x

@@ -17,7 +17,7 @@ from tests.ui.xvfb_window import open_window, report
 
 def main() -> int:
     work, out = Path(sys.argv[1]), Path(sys.argv[2])
-    from taura_desktop.core.model import Status
+    from taura_desktop.core.model import Status, Translation
     from taura_desktop.media.probe import fingerprint
     from tests.ui.helpers import make_project, make_test_video
 
@@ -29,7 +29,7 @@ def main() -> int:
     w, pump = xw.window, xw.pump
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from taura_desktop.ui.jobs_panel import StageRequest, stage_options
 
@@ -41,9 +41,9 @@ def main() -> int:
 
     keys: dict[str, int] = {"approve": 0, "fix": 0}
 
-    def key(widget: object, k: Qt.Key, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+    def key(widget: QWidget, k: Qt.Key, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
             count: str = "fix") -> None:
-        QTest.keyClick(widget, k, mods)  # type: ignore[call-overload]
+        QTest.keyClick(widget, k, mods)
         keys[count] += 1
         pump(0.05)
 
@@ -56,7 +56,13 @@ def main() -> int:
     p = w.project
     assert p is not None
     ids = [s.id for s in p.segments()]
-    result["voiced"] = sum(1 for s in p.segments() if s.translation("es").clip is not None)  # type: ignore[union-attr]
+
+    def es(sid: str) -> Translation:
+        tr = p.state.segments[sid].translation("es")
+        assert tr is not None  # every segment of the project has a Spanish translation
+        return tr
+
+    result["voiced"] = sum(1 for sid in ids if es(sid).clip is not None)
     w.activateWindow()
     w.table.setFocus()
     pump(0.2)
@@ -64,22 +70,23 @@ def main() -> int:
     # approve the first segment: select it, approve (and go to the next)
     key(w.table, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier, "approve")
     key(w.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier, "approve")
-    result["approved"] = p.state.segments[ids[0]].translation("es").status is Status.APPROVED  # type: ignore[union-attr]
+    result["approved"] = es(ids[0]).status is Status.APPROVED
     result["moved_to"] = w.current_id() == ids[1]
 
     # fix the second: edit, type, commit, re-voice, hear it
-    before = p.state.segments[ids[1]].translation("es").clip  # type: ignore[union-attr]
+    before = es(ids[1]).clip
     key(w.table, Qt.Key.Key_F2)
     editor = QApplication.focusWidget()
     result["editor"] = type(editor).__name__
+    assert editor is not None, result
     QTest.keyClicks(editor, "Una frase corregida, algo mas larga que antes.")  # ASCII: QTest types no other
     key(editor, Qt.Key.Key_Return)
     pump(0.2)
-    result["text"] = p.state.segments[ids[1]].translation("es").text  # type: ignore[union-attr]
+    result["text"] = es(ids[1]).text
     result["stale_after_edit"] = w.proxy.index(1, 8).data()
     key(w.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     wait_jobs()
-    after = p.state.segments[ids[1]].translation("es").clip  # type: ignore[union-attr]
+    after = es(ids[1]).clip
     result["clip_changed"] = before is not None and after is not None and before.key != after.key
     t0 = time.monotonic()
     key(w.table, Qt.Key.Key_P, Qt.KeyboardModifier.ShiftModifier)
