@@ -2,6 +2,7 @@
 
     python bench/bench_longform.py [--lengths 30,120,180] [--kinds mp4,stems,burn]
                                    [--cache /tmp/taura-longform] [--json OUT.json]
+                                   [--extra-words N] [--size-only]
 
 For each length (minutes) it builds, once, and caches under ``--cache`` (reused by later runs):
 a video (testsrc 160x90 at 5 fps + a 440 Hz tone, AAC stereo; a 10-minute base concatenated
@@ -20,6 +21,10 @@ with the real CLI: ``taura new``, ``import-subs``, ``translate --engine apertium
   (video and original audio copied, the source audio decoded and encoded once as the second
   track with the same AAC options), and the export/floor ratios;
 - optionally ``--format stems`` and ``--format burn``: wall and peak memory.
+
+``--extra-words N`` makes every line N words longer (a denser dub: most lines then speak
+longer than their slot and are time-compressed, the case where a project stores most);
+``--size-only`` stops after the size, open and re-voice figures.
 
 Prints one table per length and writes all figures as JSON (``--json``).
 """
@@ -125,13 +130,14 @@ def measured(cmd: list[str], env_extra: dict[str, str] | None = None) -> tuple[f
     return wall, peak[0] / 1024
 
 
-def sentence(i: int) -> str:
-    """A unique line of 4-6 words (the first three are ``i`` in base ``len(WORDS)``); in
-    Spanish it speaks for about 2-3.5 s, so some lines fit their 3 s slot and some are
-    time-compressed (stored twice: natural and fitted), as in a real dub."""
+def sentence(i: int, extra_words: int = 0) -> str:
+    """A unique line of 4-6 words (the first three are ``i`` in base ``len(WORDS)``) plus
+    ``extra_words``; with none, in Spanish it speaks for about 2-3.5 s, so some lines fit
+    their 3 s slot and some are time-compressed (fitted audio stored besides the natural
+    take), as in a real dub."""
     k = len(WORDS)
     words = [WORDS[(i // k**j) % k] for j in range(3)]
-    words += [WORDS[(i * 7 + j * 11) % k] for j in range(1 + i % 3)]
+    words += [WORDS[(i * 7 + j * 11) % k] for j in range(1 + i % 3 + extra_words)]
     return " ".join(words).capitalize() + "."
 
 
@@ -142,7 +148,7 @@ def ms_to_srt(ms: int) -> str:
     return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
 
 
-def build(cache: Path, minutes: int) -> dict[str, float]:
+def build(cache: Path, minutes: int, extra_words: int = 0) -> dict[str, float]:
     """Media, subtitles and the voiced project for one length (cached)."""
     base = cache / "base.mp4"
     if not base.exists():
@@ -152,7 +158,7 @@ def build(cache: Path, minutes: int) -> dict[str, float]:
                "-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k", "-ac", "2",
                "-metadata:s:a:0", "language=eng", "-shortest", str(base) + ".part.mp4")
         os.replace(str(base) + ".part.mp4", base)
-    d = cache / f"{minutes}min"
+    d = cache / (f"{minutes}min" + (f"-w{extra_words}" if extra_words else ""))
     d.mkdir(parents=True, exist_ok=True)
     video = d / "video.mp4"
     if not video.exists():
@@ -168,7 +174,8 @@ def build(cache: Path, minutes: int) -> dict[str, float]:
         parts = []
         for i in range(n_lines):
             s = i * LINE_EVERY_MS + 200
-            parts.append(f"{i + 1}\n{ms_to_srt(s)} --> {ms_to_srt(s + LINE_MS)}\n{sentence(i)}\n")
+            line = sentence(i, extra_words)
+            parts.append(f"{i + 1}\n{ms_to_srt(s)} --> {ms_to_srt(s + LINE_MS)}\n{line}\n")
         subs.write_text("\n".join(parts), encoding="utf-8")
     voiced = d / "voiced.taura"
     times: dict[str, float] = {}
@@ -206,8 +213,9 @@ def to_pcm_copy(src: Path, dst: Path) -> None:
     keys = [k for (k,) in db.execute("SELECT key FROM clips")]
     db.execute("BEGIN")
     for k in keys:
-        codec, data = db.execute("SELECT codec, data FROM clips WHERE key = ?", (k,)).fetchone()
-        pcm = clipcodec.decode(codec, data, str(dst))
+        row = db.execute("SELECT codec, data, frames FROM clips WHERE key = ?", (k,)).fetchone()
+        codec, data, frames = row
+        pcm = clipcodec.decode(codec, data, str(dst), frames)
         db.execute("UPDATE clips SET codec = ?, data = ? WHERE key = ?",
                    (clipcodec.PCM16, pcm.astype("<i2").tobytes(), k))
     db.execute("COMMIT")
@@ -239,9 +247,10 @@ def mb(path: Path) -> float:
     return size / 1e6
 
 
-def measure(cache: Path, minutes: int, kinds: list[str], compare_pcm: bool = True) -> dict[str, float]:
-    res = build(cache, minutes)
-    d = cache / f"{minutes}min"
+def measure(cache: Path, minutes: int, kinds: list[str], compare_pcm: bool = True,
+            extra_words: int = 0, size_only: bool = False) -> dict[str, float]:
+    res = build(cache, minutes, extra_words)
+    d = cache / (f"{minutes}min" + (f"-w{extra_words}" if extra_words else ""))
     video = d / "video.mp4"
     with tempfile.TemporaryDirectory(dir=cache) as tmp_s:
         tmp = Path(tmp_s)
@@ -249,7 +258,12 @@ def measure(cache: Path, minutes: int, kinds: list[str], compare_pcm: bool = Tru
         shutil.copyfile(d / "voiced.taura", proj)
         db = sqlite3.connect(proj)
         n_clips, pcm_bytes = db.execute("SELECT count(*), coalesce(sum(frames), 0) * 2 FROM clips").fetchone()
+        by_codec = dict(db.execute("SELECT codec, sum(length(data)) FROM clips GROUP BY codec").fetchall())
+        seconds = db.execute("SELECT sum(frames * 1.0 / sample_rate) FROM clips").fetchone()[0] or 0.0
         db.close()
+        for codec, size in sorted(by_codec.items()):
+            res[f"clips stored as {codec} MB"] = round(size / 1e6, 1)
+        res["stored audio s per line"] = round(seconds / res["lines"], 2)
         res["project MB"] = round(mb(proj), 1)
         res["clips"] = float(n_clips)
         res["clips as 16-bit PCM MB"] = round(pcm_bytes / 1e6, 1)
@@ -262,6 +276,8 @@ def measure(cache: Path, minutes: int, kinds: list[str], compare_pcm: bool = Tru
             taura("info", str(p))
             res[f"open (taura info) s [{label}]"] = round(time.perf_counter() - t0, 2)
             res[f"re-voice one line s [{label}]"] = round(revoice_one(p), 2)
+        if size_only:
+            return res
         cli = [sys.executable, "-m", "taura_desktop.cli"]
         cold_cache = tmp / "cache"
 
@@ -308,20 +324,23 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "taura-longform")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--no-pcm", default="", help="lengths (minutes) that skip the PCM-clip comparison")
+    ap.add_argument("--extra-words", type=int, default=0, help="words added to every line (a denser dub)")
+    ap.add_argument("--size-only", action="store_true", help="only size, open and re-voice figures")
     a = ap.parse_args()
     a.cache.mkdir(parents=True, exist_ok=True)
     kinds = [k for k in a.kinds.split(",") if k]
     results: dict[str, dict[str, float]] = {}
     for minutes in (int(x) for x in a.lengths.split(",") if x):
         print(f"== {minutes} min ==", flush=True)
-        r = measure(a.cache, minutes, kinds, str(minutes) not in a.no_pcm.split(","))
+        r = measure(a.cache, minutes, kinds, str(minutes) not in a.no_pcm.split(","),
+                    a.extra_words, a.size_only)
         results[f"{minutes} min"] = r
         for k, v in r.items():
             print(f"  {k:<40} {v}", flush=True)
         if a.json is not None:
             a.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     keys = list(results)
-    if len(keys) >= 2:
+    if len(keys) >= 2 and not a.size_only:
         first = results[keys[0]]
         for k in keys[1:]:
             ratio = results[k]["export mp4 warm peak MB"] / first["export mp4 warm peak MB"]

@@ -1,10 +1,22 @@
-"""How voice clips are kept inside a project file: FLAC, lossless 16-bit mono.
+"""How voice clips are kept inside a project file.
 
-Synthesized speech compresses about 2:1 losslessly (measured on espeak-ng lines: 1.95-2.1x),
-and a clip decodes back bit for bit, so re-fitting and re-mixing never add a generation of
-lossy coding before the master's own encode. The ``clips`` table stores, per clip, its codec
-(``flac``; ``pcm16`` for rows of schema 1, converted on open), sample rate and length in
-samples (``frames``: the export places every clip without decoding it first).
+Audio that is *played* (mixed into a dub, previewed) is FLAC, lossless 16-bit mono:
+synthesized speech compresses about 2:1 (measured on espeak-ng lines: 1.95-2.1x) and decodes
+back bit for bit, so mixing never adds a generation of lossy coding before the master's own
+encode.
+
+A time-compressed line has two takes: the fitted audio that is played, and the natural
+(unfitted) take kept only so that a retime can re-fit the line without synthesizing it again.
+A natural take synthesized for lines that all play it compressed is stored as Ogg Vorbis
+(``vorbis``, quality 0.5: about 70 kbit/s at 22.05 kHz, 2.7x smaller than FLAC, decoded in
+5-9 ms per line; encoding costs about 14 ms per second of speech, in the voice worker):
+re-fitting from it adds one transparent lossy generation to that line only. If such a take is
+to be played as it is (a retime that gives the line room, the same text elsewhere), the voice
+stage synthesizes it afresh rather than play the lossy copy (``dub.cache``).
+
+The ``clips`` table stores, per clip, its codec (``flac``, ``vorbis``; ``pcm16`` for rows of
+schema 1, converted on open), sample rate and length in samples (``frames``: the export
+places every clip without decoding it first; a decoded Vorbis take is cut or padded to it).
 """
 
 from __future__ import annotations
@@ -19,6 +31,10 @@ from taura_desktop.errors import ProjectError
 
 FLAC = "flac"
 PCM16 = "pcm16"
+VORBIS = "vorbis"
+LOSSLESS = (FLAC, PCM16)
+#: libsndfile's compression level for Vorbis takes (0 = best quality; 0.5 ~ Vorbis q5).
+VORBIS_LEVEL = 0.5
 
 
 def float_to_int16(samples: np.ndarray) -> np.ndarray:
@@ -43,17 +59,34 @@ def encode(pcm: np.ndarray, sample_rate: int) -> bytes:
     return buf.getvalue()
 
 
-def decode(codec: str, data: bytes, what: str) -> np.ndarray:
-    """Mono int16 samples of a stored clip; ProjectError naming ``what`` when unreadable."""
+def encode_take(pcm: np.ndarray, sample_rate: int) -> bytes:
+    """Ogg Vorbis bytes of mono int16 ``pcm`` (a natural take kept only for re-fitting)."""
+    buf = io.BytesIO()
+    soundfile.write(buf, pcm, int(sample_rate), format="OGG", subtype="VORBIS",
+                    compression_level=VORBIS_LEVEL)
+    return buf.getvalue()
+
+
+def decode(codec: str, data: bytes, what: str, frames: int | None = None) -> np.ndarray:
+    """Mono int16 samples of a stored clip (a lossy one cut or padded to ``frames``);
+    ProjectError naming ``what`` when unreadable."""
     if codec == PCM16:
         return np.frombuffer(data, dtype="<i2").astype(np.int16)
-    if codec != FLAC:
+    if codec not in (FLAC, VORBIS):
         raise ProjectError(f"{what}: voice clip stored with unknown codec {codec!r}")
     try:
         pcm, _sr = soundfile.read(io.BytesIO(data), dtype="int16", always_2d=False)
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as exc:
         raise ProjectError(f"{what}: damaged voice clip ({exc})") from None
-    return np.asarray(pcm, dtype=np.int16).reshape(-1)
+    out = np.asarray(pcm, dtype=np.int16).reshape(-1)
+    if codec == VORBIS and frames is not None and len(out) != frames:
+        out = np.concatenate([out, np.zeros(max(0, frames - len(out)), np.int16)])[:frames]
+    return out
+
+
+def migrate_2_to_3(db: sqlite3.Connection) -> None:
+    """Schema 3: rows may hold Vorbis takes (``codec = 'vorbis'``). Nothing to convert; the
+    version tells older builds, which cannot decode them, to refuse the file."""
 
 
 def migrate_1_to_2(db: sqlite3.Connection) -> None:

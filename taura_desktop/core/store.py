@@ -5,8 +5,9 @@ Layout (schema version in ``PRAGMA user_version``, file identified by ``applicat
 - ``meta(key, value)``: JSON values; ``project`` holds :class:`ProjectMeta`.
 - ``speakers(id, data)`` and ``segments(id, start_ms, end_ms, data)``: one JSON row each.
 - ``clips(key, sample_rate, data, codec, frames)``: synthesized voice clips (FLAC, 16-bit
-  mono; see ``clipcodec``) live INSIDE the project file, keyed by their cache key, so a project
-  is one self-contained file and "Save As" copies everything.
+  mono; natural takes kept only for re-fitting as Vorbis; see ``clipcodec``) live INSIDE the
+  project file, keyed by their cache key, so a project is one self-contained file and
+  "Save As" copies everything.
 - ``cache(key, data)``: derived data worth keeping (waveform peaks).
 
 Every write is its own transaction, committed before the call returns; with WAL and
@@ -36,7 +37,7 @@ from taura_desktop.core.model import ProjectMeta, Segment, Speaker
 from taura_desktop.errors import ProjectError, ReadOnlyProjectError
 
 APPLICATION_ID = 0x54415552  # "TAUR"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SUFFIX = ".taura"
 
 
@@ -62,6 +63,7 @@ def _migrate_0_to_1(db: sqlite3.Connection) -> None:
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: _migrate_0_to_1,
     1: clipcodec.migrate_1_to_2,
+    2: clipcodec.migrate_2_to_3,
 }
 
 
@@ -445,12 +447,19 @@ class ProjectStore:
     def put_clip(self, key: str, sample_rate: int, samples: np.ndarray) -> None:
         """Store a mono clip (FLAC); float input is rounded to 16-bit PCM."""
         pcm = clipcodec.to_pcm16(samples)
-        blob = clipcodec.encode(pcm, sample_rate)
+        self._put(key, sample_rate, clipcodec.FLAC, clipcodec.encode(pcm, sample_rate), len(pcm))
+
+    def put_take(self, key: str, sample_rate: int, samples: np.ndarray) -> None:
+        """Store a natural take kept only for re-fitting (Vorbis, see ``clipcodec``)."""
+        pcm = clipcodec.to_pcm16(samples)
+        self._put(key, sample_rate, clipcodec.VORBIS, clipcodec.encode_take(pcm, sample_rate), len(pcm))
+
+    def _put(self, key: str, sample_rate: int, codec: str, blob: bytes, frames: int) -> None:
         self._writable()
         with _saving(self.path), self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO clips (key, sample_rate, data, codec, frames) VALUES (?, ?, ?, ?, ?)",
-                (key, int(sample_rate), blob, clipcodec.FLAC, len(pcm)),
+                (key, int(sample_rate), blob, codec, frames),
             )
 
     def has_clip(self, key: str) -> bool:
@@ -460,11 +469,16 @@ class ProjectStore:
     def get_clip(self, key: str) -> tuple[int, np.ndarray] | None:
         """(sample_rate, int16 samples), or None when absent."""
         row = self._db.execute(
-            "SELECT sample_rate, data, codec FROM clips WHERE key = ?", (key,)
+            "SELECT sample_rate, data, codec, frames FROM clips WHERE key = ?", (key,)
         ).fetchone()
         if row is None:
             return None
-        return int(row[0]), clipcodec.decode(row[2], row[1], f"{self.path}: clip {key}")
+        return int(row[0]), clipcodec.decode(row[2], row[1], f"{self.path}: clip {key}", row[3])
+
+    def clip_is_lossless(self, key: str) -> bool:
+        """Whether clip ``key`` is stored and decodes bit for bit (not a Vorbis take)."""
+        row = self._db.execute("SELECT codec FROM clips WHERE key = ?", (key,)).fetchone()
+        return row is not None and row[0] in clipcodec.LOSSLESS
 
     def clip_frames(self, key: str) -> tuple[int, int] | None:
         """(sample_rate, length in samples) of a stored clip without decoding it; None when

@@ -6,7 +6,9 @@ engine's clips go through the same trim, loudness, fit and cache steps, and the 
 conversion is the mixer's, once per clip, to the output rate. Fitting depends on the segment's slot,
 so it is recomputed on every call (cheap: it needs only the clip length); the fitted audio,
 when it differs from the natural clip (compressed or trimmed), is stored under
-``fitted_key(key, fit)`` so the mixer does not re-run rubberband.
+``fitted_key(key, fit)`` so the mixer does not re-run rubberband. A natural take kept only for
+re-fitting may be stored lossy (``core.clipcodec``): it is re-used to re-fit, but a line that
+would play it as it is gets it synthesized afresh.
 Re-voicing one edited segment = one synthesis + one fit; an unchanged one = no synthesis.
 """
 
@@ -24,7 +26,7 @@ import numpy as np
 from taura_desktop.audio.loudness import DEFAULT_TARGET_LUFS, normalize
 from taura_desktop.core import clipcodec
 from taura_desktop.core.clipkeys import fitted_key, needs_fitted_audio
-from taura_desktop.core.model import VoiceClip, VoiceSpec
+from taura_desktop.core.model import FitResult, VoiceClip, VoiceSpec
 from taura_desktop.dub.fit import FitCaps, apply_fit, fit_with_caps
 from taura_desktop.dub.trim import trim_silence
 from taura_desktop.engines.tts.base import SynthRequest, TtsEngine
@@ -92,6 +94,30 @@ class ClipStore(ClipSink, Protocol):
         """(sample_rate, length in samples) or None when absent."""
         ...
 
+    def clip_is_lossless(self, key: str) -> bool:
+        """Whether ``key`` is stored and decodes bit for bit."""
+        ...
+
+    def put_take(self, key: str, sample_rate: int, samples: np.ndarray) -> None:
+        """Store a natural take that is only re-fitted, never played as it is (compactly)."""
+        ...
+
+
+def _reusable(sink: ClipSink, key: str, job: VoiceJob, caps: FitCaps) -> bool:
+    """Whether the stored natural clip ``key`` can voice ``job`` without synthesis: it is
+    stored, and it is lossless or this job only re-fits it (plays its fitted audio)."""
+    if not sink.has_clip(key):
+        return False
+    if not isinstance(sink, ClipStore) or sink.clip_is_lossless(key):
+        return True
+    info = sink.clip_frames(key)
+    return info is not None and needs_fitted_audio(_fit(job, _duration_ms(info[1], info[0]), caps))
+
+
+def _fit(job: VoiceJob, natural_ms: int, caps: FitCaps) -> FitResult:
+    start, end, nxt = job.slot
+    return fit_with_caps(natural_ms, start, end, nxt, caps, chars=len(job.text.strip()))
+
 
 def placed_key(store: ClipStore, clip: VoiceClip) -> tuple[str, int, int]:
     """(key, sample rate, length) of ``clip``'s audio as placed, read without decoding it.
@@ -140,8 +166,7 @@ def _finish(engine_name: str, sink: ClipSink, key: str, sr: int, natural: np.nda
         n = len(pcm)
     else:
         n = len(natural)
-    start, end, nxt = job.slot
-    fit = fit_with_caps(_duration_ms(n, sr), start, end, nxt, caps, chars=len(job.text.strip()))
+    fit = _fit(job, _duration_ms(n, sr), caps)
     if needs_fitted_audio(fit):
         fkey = fitted_key(key, fit)
         if not sink.has_clip(fkey):
@@ -166,7 +191,7 @@ def voice_segments(
         if not job.text.strip():
             raise BadInputError("voice: segment text is empty: nothing to voice")
     keys = [clip_key(j.text, j.voice, engine.version, 1.0, j.lang) for j in jobs]
-    hits = [sink.has_clip(k) for k in keys]
+    hits = [_reusable(sink, k, j, caps) for k, j in zip(keys, jobs, strict=True)]
     miss_idx = [i for i, h in enumerate(hits) if not h]
     # identical lines (same key) are synthesized once
     first_of: dict[str, int] = {}
@@ -180,7 +205,12 @@ def voice_segments(
         key, ri = item
         res = results[ri]
         natural = normalize(trim_silence(res.samples, res.sample_rate), res.sample_rate, target_lufs)
-        sink.put_clip(key, res.sample_rate, to_int16(natural))
+        natural_ms = _duration_ms(len(natural), res.sample_rate)
+        users = [j for j, k in zip(jobs, keys, strict=True) if k == key]
+        if isinstance(sink, ClipStore) and all(needs_fitted_audio(_fit(j, natural_ms, caps)) for j in users):
+            sink.put_take(key, res.sample_rate, to_int16(natural))  # only ever re-fitted
+        else:
+            sink.put_clip(key, res.sample_rate, to_int16(natural))
         return key, res.sample_rate, natural
 
     items = [(k, ri) for ri, k in enumerate(first_of)]

@@ -94,7 +94,7 @@ def test_schema_1_project_migrates_on_open(tmp_path: Path) -> None:
             got = p.store.get_clip(k)
             assert got is not None and np.array_equal(got[1], clipcodec.to_pcm16(x))
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert {c for (c,) in db.execute("SELECT DISTINCT codec FROM clips")} == {"flac"}
     db.close()
     assert path.stat().st_size < 0.8 * before  # the freed pages went back to the disk
