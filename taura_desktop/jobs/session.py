@@ -126,12 +126,17 @@ class StageSession:
             self.worker.soft_cancel()
             self._cancel_at = time.monotonic()
 
-    def poll(self, timeout: float = 0.0) -> list[JobEvent]:
-        """Receive what the worker sent, apply results, and return events for display."""
+    def poll(self, timeout: float = 0.0, budget_s: float | None = None) -> list[JobEvent]:
+        """Receive what the worker sent, apply results, and return events for display.
+
+        ``budget_s`` bounds the work of one call (an editor polls from its event loop): once
+        that much time has gone, the call returns after the result in hand and the rest waits
+        in the pipe for the next call."""
         if not self._started:
             raise RuntimeError("StageSession.start() first")
         events: list[JobEvent] = []
-        deadline = time.monotonic() + timeout
+        began = time.monotonic()
+        deadline = began + timeout
         name = self.stage.name
         while not self.done:
             if self._cancel_at is not None and time.monotonic() - self._cancel_at > HARD_CANCEL_AFTER_S:
@@ -148,6 +153,8 @@ class StageSession:
                 break
             if isinstance(msg, ResultMsg):
                 self.stage.apply(self.project, msg.item)
+                if budget_s is not None and time.monotonic() - began >= budget_s:
+                    break
             elif isinstance(msg, ProgressMsg):
                 events.append(JobEvent("progress", name, msg.done, msg.total, msg.message))
             elif isinstance(msg, WarningMsg):

@@ -24,12 +24,15 @@ from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, Worker
 from taura_desktop.paths import memory_path, user_glossary_path
 from taura_desktop.pipeline.engines import choose_mt, model_store, mt_engine
 from taura_desktop.segmentation import break_lines
-from taura_desktop.segmentation.profiles import project_profile
+from taura_desktop.segmentation.profiles import Profile, project_profile
 from taura_desktop.translation.glossary import Glossary
 from taura_desktop.translation.memory import TranslationMemory
 from taura_desktop.translation.sentences import translate_cues
 
-CHUNK_SEGMENTS = 200
+CHUNK_SEGMENTS = 200  # cues translated together (sentences are joined within a chunk)
+#: Segments per result message: each is applied on the editor's GUI thread as one step, so it
+#: stays small enough not to stall it (a 200-segment apply took ~0.4 s there).
+RESULT_SEGMENTS = 25
 #: ``Translation.engine`` of a translation filled from the translation memory.
 MEMORY_ENGINE = "memory"
 
@@ -59,6 +62,7 @@ class TranslatePayload:
     jobs: tuple[LangJob, ...]
     glossary: tuple[GlossaryEntry, ...]
     models_root: str
+    profile: Profile  # translations are broken into subtitle lines in the worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +153,9 @@ class TranslateStage:
             )
         if not jobs:
             return None
-        return TaskSpec(self.name, TranslatePayload(src, tuple(jobs), glossary_entries(project), root))
+        payload = TranslatePayload(src, tuple(jobs), glossary_entries(project), root,
+                                   project_profile(project.meta))
+        return TaskSpec(self.name, payload)
 
     def begin(self, project: Project) -> None:
         """Add the new target languages and fill memory matches (the plan has passed)."""
@@ -160,10 +166,8 @@ class TranslateStage:
         self._new_langs, self._hits = [], {}
 
     def apply(self, project: Project, item: TranslatedChunk) -> None:
-        profile = project_profile(project.meta)  # translations are broken into subtitle lines too
-        texts = {sid: break_lines(text, profile, item.lang) for sid, text in item.texts.items()}
         edit = edits.apply_engine_translations(
-            project.state, item.lang, texts, engine=item.engine, flags=item.flags
+            project.state, item.lang, item.texts, engine=item.engine, flags=item.flags
         )
         project.apply(replace(edit, merge_key=("job", self.name, self._run)))
 
@@ -191,13 +195,17 @@ def work(
                 return [glossary.restore(t, h) for t, h in zip(out, holders, strict=True)]
 
             result = translate_cues(translate, chunk, job.durations, payload.src)
-            texts = {sid: r.text for sid, r in result.items()}
+            texts = {sid: break_lines(r.text, payload.profile, job.lang) for sid, r in result.items()}
             flags: dict[str, tuple[str, ...]] = {}
             source = dict(chunk)
             for sid, r in result.items():
                 lost = glossary.check(source[sid], r.text, payload.src, job.lang) if len(glossary) else []
                 flags[sid] = r.flags + (("glossary",) if lost else ())
-            emit(ResultMsg(TranslatedChunk(job.lang, job.engine, texts, flags)))
+            ids = list(texts)
+            for at in range(0, len(ids), RESULT_SEGMENTS):
+                part = ids[at : at + RESULT_SEGMENTS]
+                emit(ResultMsg(TranslatedChunk(job.lang, job.engine, {i: texts[i] for i in part},
+                                               {i: flags[i] for i in part})))
             done += len(chunk)
             counts[job.lang] = counts.get(job.lang, 0) + len(chunk)
             emit(ProgressMsg(done, total, f"{job.lang} ({job.engine})"))

@@ -32,6 +32,8 @@ from taura_desktop.jobs.worker import shared_worker
 from taura_desktop.pipeline.stages import STAGES, stage_session
 
 POLL_MS = 30
+#: Time one poll may spend applying results before the event loop gets control back.
+POLL_BUDGET_S = 0.015
 
 
 def pipeline_available() -> str | None:
@@ -209,7 +211,7 @@ class JobsPanel(QWidget):
             self._timer.stop()
             return
         try:
-            events = self._session.poll(0.0)
+            events = self._session.poll(0.0, budget_s=POLL_BUDGET_S)
         except TauraError as exc:  # applying a result failed: report and stop this stage
             self._log(f"{self._label()}: {exc}")
             self._finish("failed")

@@ -87,6 +87,12 @@ _FIT_COLOR = {
 
 
 STALE_COLOR = QColor(150, 80, 200)
+QC_COLOR = QColor(210, 50, 50)
+# Brushes made once (data() is called for every visible cell on every repaint).
+_STATUS_BRUSH = {k: QBrush(c) for k, c in _STATUS_COLOR.items()}
+_FIT_BRUSH = {k: QBrush(c) for k, c in _FIT_COLOR.items()}
+_STALE_BRUSH = QBrush(STALE_COLOR)
+_QC_BRUSH = QBrush(QC_COLOR)
 
 
 def fit_text(seg: Segment, lang: str | None, stale: str | None = None) -> str:
@@ -214,15 +220,15 @@ class SegmentTableModel(QAbstractTableModel):
             if col == Col.STATUS:
                 tr = seg.translation(self._lang) if self._lang else None
                 if tr is not None:
-                    return QBrush(_STATUS_COLOR[tr.status])
+                    return _STATUS_BRUSH[tr.status]
             if col == Col.FIT:
                 tr = seg.translation(self._lang) if self._lang else None
                 if tr and tr.clip and tr.clip.fit:
                     if self.stale_reason(seg):
-                        return QBrush(STALE_COLOR)
-                    return QBrush(_FIT_COLOR[tr.clip.fit.status])
+                        return _STALE_BRUSH
+                    return _FIT_BRUSH[tr.clip.fit.status]
             if col == Col.QC and self.qc_rules(row):
-                return QBrush(QColor(210, 50, 50))
+                return _QC_BRUSH
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (
             Col.INDEX,
