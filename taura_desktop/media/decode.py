@@ -1,26 +1,48 @@
-"""Stream a media file's audio in bounded memory.
+"""Stream a media file's audio in bounded memory: one PyAV decoder under every reader.
 
-``iter_audio`` (PyAV) yields float32 mono chunks with sample-accurate seeking (the ASR, VAD
-and waveform readers); ``iter_audio_blocks`` (an ffmpeg child, faster for whole-file reads)
-yields float32 ``(n, channels)`` blocks at any rate (the export mixer and source separation).
+``iter_audio`` / ``decode_audio`` give float32 mono (ASR, VAD, diarization, voice references,
+waveform peaks); ``iter_audio_blocks`` gives float32 ``(n, channels)`` blocks (export mixer,
+stems, loudness profile, source separation).  Both are ``_blocks`` underneath.
 
 Sample ``i`` of the output is at ``start_ms + i / sample_rate`` seconds on the media timeline,
 whose zero is the container's start (the time a player shows as 0:00).  Leading gaps are
-filled with silence and pre-roll is dropped, so the samples line up with the video.
+filled with silence, pre-roll is dropped and the output stops at the container's duration,
+so the samples line up with the video.  A window is decoded from a seek 200 ms early and lines
+up sample for sample with the same span of a full decode (not bit-identical: the resampler
+restarts at another sub-sample phase).
+
+Why PyAV rather than an ffmpeg child writing f32le to a pipe (``bench/bench_decode.py``:
+10 min of sine + pink noise, 48 kHz stereo, AAC in MP4 and as 16-bit WAV; CPU seconds of
+this process and the child, best of 3 on 2 busy shared cores, so ranges over runs):
+
+* full decode of the MP4 to 16 kHz mono: PyAV 1.5-2.2, child 1.0-1.2 (the PyAV reader with
+  one resampler round trip per 21 ms AAC frame took 3.0-3.5); to 48 kHz stereo: PyAV
+  1.1-2.0, child 1.0-1.9.  The WAV: mono PyAV 0.7-0.9, child 1.0-1.2; stereo 0.9-1.2 vs
+  1.4-1.6.
+* 20 windows of 2 s: PyAV 0.2 s (MP4) / 0.8 s (WAV), child 2.4-2.9 s: starting the ffmpeg
+  binary costs 0.1-0.15 s CPU per call, and voice references, segment previews and
+  diarization windows decode short spans one by one.
+* Alignment: best lag 0 samples for both against their own full decode at 1.2 s, 120 s
+  and 451 s; the largest difference from the full decode was 0-0.065 for PyAV and
+  0.005-0.28 for the child (it starts its resampler cold at the seek point).
+
+So the child saves about 0.5 s CPU per 10 min of AAC on a whole-file read and costs ten times
+more on short windows, and it is a second FFmpeg build besides the one ``probe`` reads with.
+
+Streams with gaps in the middle are corrected at the resampler's 200 ms frame boundaries
+(drift under 40 ms is left alone).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import tempfile
 from collections.abc import Generator, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from taura_desktop.errors import MediaError
-from taura_desktop.media.ffmpeg import ffmpeg_bin, grow_pipe, last_line
 from taura_desktop.media.probe import _one_line, check_readable, open_container
 
 # Drift between the running sample count and the decoder's timestamps that is tolerated before
@@ -28,6 +50,11 @@ from taura_desktop.media.probe import _one_line, check_readable, open_container
 _DRIFT_TOLERANCE_S = 0.04
 _MAX_BAD_PACKETS = 50
 _PREROLL_MS = 200
+# The resampler hands out frames of this many milliseconds: one Python round trip per 200 ms
+# instead of per codec frame (21 ms for AAC) halves the CPU of a long decode.
+_FRAME_MS = 200
+
+DEFAULT_BLOCK = 1 << 16  # frames per block of ``iter_audio_blocks`` (1.37 s at 48 kHz)
 
 
 def _pick_stream(container: Any, path: str, stream_index: int | None) -> Any:
@@ -56,134 +83,11 @@ def iter_audio(
     at most about one chunk is held in memory.  ``stream_index`` is the container stream index
     (``StreamInfo.index``); by default the first audio stream is used.
     """
-    import av
-
     if sample_rate <= 0 or chunk_ms <= 0:
         raise ValueError("sample_rate and chunk_ms must be positive")
-    start_ms = max(0, int(start_ms))
-    p = check_readable(path)
     chunk = max(1, round(chunk_ms * sample_rate / 1000))
-
-    with open_container(p) as container:
-        stream = _pick_stream(container, str(p), stream_index)
-        origin_us = int(container.start_time or 0)
-        origin = origin_us * sample_rate / 1_000_000  # media zero, in output samples
-        limit_ms: int | None = end_ms
-        if container.duration is not None and container.duration > 0:
-            dur_ms = round(container.duration / 1000)
-            limit_ms = dur_ms if limit_ms is None else min(limit_ms, dur_ms)
-        start = round(start_ms * sample_rate / 1000)
-        stop = None if limit_ms is None else round(limit_ms * sample_rate / 1000)
-        if stop is not None and stop <= start:
-            return
-
-        if start_ms > 0 and stream.time_base:
-            # Seek a little early: decoders with overlapping frames (AAC, MP3, Opus) and the
-            # resampler need some pre-roll before their output is exact; it is dropped below.
-            seek_ms = max(0, start_ms - _PREROLL_MS)
-            target = (origin_us / 1_000_000 + seek_ms / 1000) / float(stream.time_base)
-            try:
-                container.seek(int(target), stream=stream, backward=True, any_frame=False)
-            except Exception:  # unseekable input: decode from the top and drop
-                container.close()
-                yield from _iter_from_top(p, sample_rate, chunk_ms, stream_index, start_ms, end_ms)
-                return
-
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-        pos = start  # media sample index of the next sample to emit
-        emitted_any = False
-        tol = int(_DRIFT_TOLERANCE_S * sample_rate)
-        pending: list[np.ndarray] = []
-        n_pending = 0
-        bad_packets = 0
-
-        def place(out: Any) -> np.ndarray:
-            """Align one resampled frame with the running position; return what to emit."""
-            nonlocal emitted_any
-            data = np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1)
-            if out.pts is not None and out.time_base is not None:
-                fpos = round(float(out.pts * out.time_base) * sample_rate - origin)
-                diff = fpos - pos
-                if not emitted_any or abs(diff) > tol:
-                    if diff < 0:
-                        data = data[-diff:]
-                    elif diff > 0:
-                        data = np.concatenate([np.zeros(diff, np.float32), data])
-            if stop is not None:
-                data = data[: max(0, stop - pos)]
-            if data.size:
-                emitted_any = True
-            return data
-
-        def frames() -> Iterator[Any]:
-            nonlocal bad_packets
-            try:
-                for packet in container.demux(stream):
-                    try:
-                        decoded = packet.decode()
-                    except av.error.InvalidDataError:
-                        bad_packets += 1
-                        if bad_packets > _MAX_BAD_PACKETS:
-                            raise
-                        continue
-                    for frame in decoded:
-                        yield from resampler.resample(frame)
-                yield from resampler.resample(None)
-            except MediaError:
-                raise
-            except Exception as exc:
-                raise MediaError(
-                    f"{p}: file is truncated or corrupt (audio decoding failed near "
-                    f"{pos / sample_rate:.1f} s: {_one_line(exc)})"
-                ) from None
-
-        for out in frames():
-            data = place(out)
-            while data.size:
-                take = data[: chunk - n_pending]
-                data = data[take.size :]
-                pending.append(take)
-                n_pending += take.size
-                pos += take.size
-                if n_pending >= chunk:
-                    yield np.concatenate(pending) if len(pending) > 1 else pending[0]
-                    pending, n_pending = [], 0
-            if stop is not None and pos >= stop:
-                break
-        if n_pending:
-            yield np.concatenate(pending)
-
-
-def _iter_from_top(
-    p: os.PathLike[str],
-    sample_rate: int,
-    chunk_ms: int,
-    stream_index: int | None,
-    start_ms: int,
-    end_ms: int | None,
-) -> Iterator[np.ndarray]:
-    """Fallback for inputs that cannot seek: decode from 0 and drop up to ``start_ms``."""
-    skip = round(start_ms * sample_rate / 1000)
-    chunk = max(1, round(chunk_ms * sample_rate / 1000))
-    stop = None if end_ms is None else round(end_ms * sample_rate / 1000) - skip
-    buf: list[np.ndarray] = []
-    n = 0
-    sent = 0
-    for block in iter_audio(p, sample_rate, chunk_ms, stream_index, 0, end_ms):
-        if skip:
-            drop = min(skip, block.size)
-            block, skip = block[drop:], skip - drop
-        if stop is not None:
-            block = block[: max(0, stop - sent - n)]
-        buf.append(block)
-        n += block.size
-        while n >= chunk:
-            flat = np.concatenate(buf)
-            yield flat[:chunk]
-            sent += chunk
-            buf, n = [flat[chunk:]], flat.size - chunk
-    if n:
-        yield np.concatenate(buf)
+    for block in _blocks(path, sample_rate, 1, chunk, stream_index, start_ms, end_ms):
+        yield block.reshape(-1)
 
 
 def decode_audio(
@@ -209,52 +113,137 @@ def decode_audio(
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-DEFAULT_BLOCK = 1 << 16  # frames per block of ``iter_audio_blocks`` (1.37 s at 48 kHz)
-
-
 def iter_audio_blocks(
     path: str | os.PathLike[str], sr: int, channels: int, *, block: int = DEFAULT_BLOCK
 ) -> Iterator[np.ndarray]:
     """Decode the first audio stream of ``path`` as float32 ``(n, channels)`` blocks at ``sr``.
 
-    Decoding runs in an ffmpeg child (in parallel with the consumer; faster than PyAV here).
     Sample 0 is the media's time zero (a leading gap is filled with silence). Every block has
-    ``block`` frames except the last. Closing the generator kills the child.
+    ``block`` frames except the last. Closing the generator closes the file.
     """
+    if sr <= 0 or channels <= 0 or block <= 0:
+        raise ValueError("sr, channels and block must be positive")
+    return _blocks(path, sr, channels, block, None, 0, None)
+
+
+def _blocks(
+    path: str | os.PathLike[str],
+    sample_rate: int,
+    channels: int,
+    block: int,
+    stream_index: int | None,
+    start_ms: int,
+    end_ms: int | None,
+) -> Generator[np.ndarray, None, None]:
+    """The decoder: ``(n, channels)`` float32 blocks of ``block`` frames (the last shorter)."""
+    import av
+
+    start_ms = max(0, int(start_ms))
     p = check_readable(path)
-    frame_bytes = 4 * channels
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(
-            [ffmpeg_bin(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(p),
-             "-map", "0:a:0", "-vn", "-sn", "-dn", "-af", "aresample=async=1:first_pts=0",
-             "-ac", str(channels), "-ar", str(sr), "-f", "f32le", "pipe:1"],
-            stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, bufsize=0,
+    with open_container(p) as container:
+        stream = _pick_stream(container, str(p), stream_index)
+        origin_us = int(container.start_time or 0)
+        origin = origin_us * sample_rate / 1_000_000  # media zero, in output samples
+        limit_ms: int | None = end_ms
+        if container.duration is not None and container.duration > 0:
+            dur_ms = round(container.duration / 1000)
+            limit_ms = dur_ms if limit_ms is None else min(limit_ms, dur_ms)
+        start = round(start_ms * sample_rate / 1000)
+        stop = None if limit_ms is None else round(limit_ms * sample_rate / 1000)
+        if stop is not None and stop <= start:
+            return
+
+        if start_ms > 0 and stream.time_base:
+            # Seek a little early: decoders with overlapping frames (AAC, MP3, Opus) and the
+            # resampler need some pre-roll before their output is exact; it is dropped below.
+            seek_ms = max(0, start_ms - _PREROLL_MS)
+            target = (origin_us / 1_000_000 + seek_ms / 1000) / float(stream.time_base)
+            try:
+                container.seek(int(target), stream=stream, backward=True, any_frame=False)
+            except Exception:  # unseekable input: decode from the top and drop
+                container.close()
+                yield from _from_top(p, sample_rate, channels, block, stream_index, start_ms, end_ms)
+                return
+
+        resampler = av.AudioResampler(
+            format="flt",
+            layout=f"{channels}c",
+            rate=sample_rate,
+            frame_size=max(1, sample_rate * _FRAME_MS // 1000),
         )
-        assert proc.stdout is not None
-        grow_pipe(proc.stdout.fileno())
-        try:
-            want = block * frame_bytes
-            while True:
-                arr = np.empty((block, channels), np.float32)
-                view = arr.data.cast("B")
-                got = 0
-                while got < want:
-                    k = proc.stdout.readinto(view[got:])  # type: ignore[attr-defined]
-                    if not k:
-                        break
-                    got += k
-                n = got // frame_bytes
-                if n:
-                    yield arr[:n] if n < block else arr
-                if got < want:
-                    break
-            if proc.wait() != 0:
-                raise MediaError(f"{p}: audio decoding failed ({last_line(err)})")
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+        pos = start  # media sample index of the next sample to emit
+        emitted_any = False
+        tol = int(_DRIFT_TOLERANCE_S * sample_rate)
+        bad_packets = 0
+
+        def place(out: Any) -> np.ndarray:
+            """Align one resampled frame with the running position; return what to emit."""
+            nonlocal emitted_any
+            data = np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1, channels)
+            if out.pts is not None and out.time_base is not None:
+                fpos = round(float(out.pts * out.time_base) * sample_rate - origin)
+                diff = fpos - pos
+                if not emitted_any or abs(diff) > tol:
+                    if diff < 0:
+                        data = data[-diff:]
+                    elif diff > 0:
+                        data = np.concatenate([np.zeros((diff, channels), np.float32), data])
+            if stop is not None:
+                data = data[: max(0, stop - pos)]
+            if len(data):
+                emitted_any = True
+            return data
+
+        def frames() -> Iterator[Any]:
+            nonlocal bad_packets
+            try:
+                for packet in container.demux(stream):
+                    try:
+                        decoded = packet.decode()
+                    except av.error.InvalidDataError:
+                        bad_packets += 1
+                        if bad_packets > _MAX_BAD_PACKETS:
+                            raise
+                        continue
+                    for frame in decoded:
+                        yield from resampler.resample(frame)
+                yield from resampler.resample(None)
+            except MediaError:
+                raise
+            except Exception as exc:
+                raise MediaError(
+                    f"{p}: file is truncated or corrupt (audio decoding failed near "
+                    f"{pos / sample_rate:.1f} s: {_one_line(exc)})"
+                ) from None
+
+        rc = Rechunker(block, channels)
+        for out in frames():
+            data = place(out)
+            pos += len(data)
+            yield from rc.push(data)
+            if stop is not None and pos >= stop:
+                break
+        yield from rc.flush()
+
+
+def _from_top(
+    p: Path,
+    sample_rate: int,
+    channels: int,
+    block: int,
+    stream_index: int | None,
+    start_ms: int,
+    end_ms: int | None,
+) -> Iterator[np.ndarray]:
+    """Fallback for inputs that cannot seek: decode from 0 and drop up to ``start_ms``."""
+    skip = round(start_ms * sample_rate / 1000)
+    rc = Rechunker(block, channels)
+    for b in _blocks(p, sample_rate, channels, block, stream_index, 0, end_ms):
+        if skip:
+            drop = min(skip, len(b))
+            b, skip = b[drop:], skip - drop
+        yield from rc.push(b)
+    yield from rc.flush()
 
 
 class Rechunker:

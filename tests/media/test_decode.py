@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 
 from taura_desktop.errors import MediaError
 from taura_desktop.media import decode_audio, iter_audio, probe
+from taura_desktop.media.decode import iter_audio_blocks
 
 
 def click_at(x: np.ndarray, sr: int = 16000) -> float:
@@ -95,3 +97,38 @@ def test_early_stop_closes_cleanly(speech_video: Path) -> None:
     first = next(gen)
     assert first.size == 3200
     gen.close()  # consumer stops: the container is closed, no error
+
+
+# --- one decoder under both readers ------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["wav", "m4a"])
+def test_blocks_are_the_mono_decode(click_files: dict[str, Path], kind: str) -> None:
+    p = click_files[kind]
+    blocks = list(iter_audio_blocks(p, 16000, 1, block=5000))
+    assert all(b.dtype == np.float32 and b.shape == (5000, 1) for b in blocks[:-1])
+    assert np.array_equal(np.concatenate(blocks).reshape(-1), decode_audio(p))
+    stereo = np.concatenate(list(iter_audio_blocks(p, 48000, 2)))
+    assert stereo.shape == (len(decode_audio(p, 48000)), 2)
+    assert np.array_equal(stereo[:, 0], stereo[:, 1])  # mono source: both sides alike
+    assert click_at(stereo[:, 0], 48000) == pytest.approx(1.0, abs=0.003)
+
+
+def test_leading_gap_is_silence_on_the_media_timeline(click_files: dict[str, Path], tmp_path: Path) -> None:
+    """Audio that starts 0.5 s after the video: the click (1.0 s into the audio) is at 1.5 s."""
+    p = tmp_path / "late_audio.mkv"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", "testsrc=size=64x48:rate=25:duration=3.5",
+         "-itsoffset", "0.5", "-i", str(click_files["wav"]),
+         "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast",
+         "-c:a", "pcm_s16le", str(p)],
+        check=True,
+    )  # fmt: skip
+    x = decode_audio(p)
+    assert click_at(x) == pytest.approx(1.5, abs=0.003)
+    assert np.abs(x[: 16000 * 45 // 100]).max() == 0.0  # the gap is silence
+    blocks = np.concatenate(list(iter_audio_blocks(p, 16000, 1))).reshape(-1)
+    assert np.array_equal(blocks, x)
+    late = decode_audio(p, start_ms=1000, end_ms=2000)
+    assert click_at(late) == pytest.approx(0.5, abs=0.003)

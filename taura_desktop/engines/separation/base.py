@@ -289,7 +289,7 @@ def separate_file(
         finally:
             close = getattr(decoded, "close", None)
             if close is not None:
-                close()  # kills the decoder child on cancel/failure
+                close()  # closes the media file on cancel/failure
         if bg_w.frames == 0:
             raise MediaError(f"{src}: no audio could be decoded")
         if v_w is not None:
