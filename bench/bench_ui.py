@@ -274,6 +274,11 @@ def main() -> int:
         open_child(sys.argv[2])
         return 0
     print("Taura editor benchmarks")
+    if "--latency-only" in sys.argv:
+        print("== latency: event-loop lateness (10 ms timer) while stages run in the jobs panel ==")
+        for k, v in bench_latency().items():
+            print(f"  {k:45s} {v:8.2f}")
+        return 0
     print("== timeline paint, 10,000 segments x 3 tracks + waveform, 1600 px wide ==")
     for k, v in bench_paint().items():
         unit = "" if k.endswith("visible") else " ms"
