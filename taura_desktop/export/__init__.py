@@ -13,7 +13,6 @@ from taura_desktop.export.otio_export import build_timeline, export_edl, export_
 from taura_desktop.export.profile import prime_loudness_cache
 from taura_desktop.export.render import DubTrack, PlacedClip, render_dub
 from taura_desktop.export.stems import export_stems
-from taura_desktop.export.verify import ProbedStream, probe_streams
 
 __all__ = [
     "BurnStyle",
@@ -22,7 +21,6 @@ __all__ = [
     "MixResult",
     "MixSettings",
     "PlacedClip",
-    "ProbedStream",
     "SubtitleTrack",
     "atomic_output",
     "build_timeline",
@@ -35,6 +33,5 @@ __all__ = [
     "iso639_2",
     "mix_tracks",
     "prime_loudness_cache",
-    "probe_streams",
     "render_dub",
 ]

@@ -22,8 +22,8 @@ from taura_desktop.export._proc import Cancel, PcmMux, Progress, check_cancel, r
 from taura_desktop.export.atomic import atomic_output
 from taura_desktop.export.mix import MixResult, MixSettings, mix_tracks
 from taura_desktop.export.render import DubTrack
-from taura_desktop.export.verify import ExpectedTrack, ProbedStream, probe_streams, verify_master
-from taura_desktop.media.probe import mp4_audio_ok, mp4_video_ok, probe_cached
+from taura_desktop.export.verify import ExpectedTrack, verify_master
+from taura_desktop.media.probe import ProbedStream, mp4_audio_ok, mp4_video_ok, probe_cached, probe_streams
 
 # ISO 639-1 -> ISO 639-2/B (the form MP4 and Matroska language tags use).
 _ISO2_TO_3: dict[str, str] = {

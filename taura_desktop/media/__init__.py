@@ -10,17 +10,20 @@ from taura_desktop.media.decode import decode_audio, iter_audio
 from taura_desktop.media.peaks import Peaks, compute_peaks
 from taura_desktop.media.probe import (
     MediaInfo,
+    ProbedStream,
     StreamInfo,
     check_readable,
     fingerprint,
     head_sha1,
     probe,
+    probe_streams,
     require_audio,
 )
 
 __all__ = [
     "MediaInfo",
     "Peaks",
+    "ProbedStream",
     "StreamInfo",
     "check_readable",
     "compute_peaks",
@@ -30,6 +33,7 @@ __all__ = [
     "head_sha1",
     "iter_audio",
     "probe",
+    "probe_streams",
     "read_wav",
     "require_audio",
     "resample",

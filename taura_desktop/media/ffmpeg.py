@@ -1,4 +1,4 @@
-"""Finding and talking to the ffmpeg binary: its path, its error text, pipe sizing."""
+"""Finding and talking to the ffmpeg binaries: their paths, ffmpeg's error text, pipe sizing."""
 
 from __future__ import annotations
 
@@ -9,11 +9,19 @@ from typing import IO
 from taura_desktop.errors import EngineUnavailableError
 
 
-def ffmpeg_bin() -> str:
-    exe = shutil.which("ffmpeg")
+def _program(name: str) -> str:
+    exe = shutil.which(name)
     if exe is None:
-        raise EngineUnavailableError("ffmpeg: not found on PATH; install ffmpeg (apt-get install ffmpeg)")
+        raise EngineUnavailableError(f"{name}: not found on PATH; install ffmpeg (apt-get install ffmpeg)")
     return exe
+
+
+def ffmpeg_bin() -> str:
+    return _program("ffmpeg")
+
+
+def ffprobe_bin() -> str:
+    return _program("ffprobe")
 
 
 def last_line(fh: IO[bytes]) -> str:

@@ -1,5 +1,7 @@
 """Probe a media file: its streams, duration and a cheap fingerprint.
 
+:func:`probe` reads the container header with PyAV; :func:`probe_streams` asks ffprobe for
+what a written file holds (dispositions, handler names, packet counts) to check an export.
 Every failure is a :class:`~taura_desktop.errors.MediaError` whose message is one line naming
 the file and the problem; no PyAV exception or traceback ever escapes this module.
 """
@@ -10,14 +12,17 @@ import contextlib
 import errno
 import functools
 import hashlib
+import json
 import os
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from taura_desktop.core.model import MediaRef
 from taura_desktop.errors import MediaError
+from taura_desktop.media.ffmpeg import ffprobe_bin
 
 HEAD_BYTES = 1 << 20  # the fingerprint hashes the first MiB
 
@@ -400,3 +405,87 @@ def audio_channels(path: str | os.PathLike[str]) -> int | None:
     """Channel count of the first audio stream, None when there is none."""
     streams = probe_cached(path).audio_streams
     return streams[0].channels if streams else None
+
+
+@dataclass(frozen=True, slots=True)
+class ProbedStream:
+    """One stream of a file as ffprobe reads it (see :func:`probe_streams`)."""
+
+    index: int
+    kind: str  # "video" | "audio" | "subtitle" | "data" | ...
+    codec: str
+    language: str | None
+    title: str | None  # MKV title, or the MP4 handler name (MP4 keeps track names there)
+    default: bool
+    duration_ms: int | None
+    packets: int | None = None  # video only (counted)
+    start_ms: int | None = None  # first timestamp (MKV shifts video by the AAC priming delay)
+
+
+def _ffprobe_json(args: Sequence[str], path: Path) -> dict[str, Any]:
+    r = subprocess.run([ffprobe_bin(), "-v", "error", "-of", "json", *args, str(path)],
+                       capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        msg = " ".join((r.stderr.strip().splitlines() or ["unreadable"])[-1].split())
+        raise MediaError(f"{path}: cannot probe ({msg})")
+    data: dict[str, Any] = json.loads(r.stdout or "{}")
+    return data
+
+
+def _seconds_ms(value: Any) -> int | None:
+    try:
+        return round(float(value) * 1000)
+    except (TypeError, ValueError):
+        return None
+
+
+def probe_streams(
+    path: str | os.PathLike[str], *, count_video_packets: bool = True
+) -> tuple[int | None, list[ProbedStream]]:
+    """(container duration in ms, streams) of ``path`` as ffprobe reads them.
+
+    The video packet count comes from the MP4/MOV sample table when there is one, else
+    ffprobe counts the packets (reads the file)."""
+    p = Path(path)
+    data = _ffprobe_json(["-show_streams", "-show_format"], p)
+    packets: int | None = None
+    first_v = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), None)
+    with_index = p.suffix.lower() in (".mp4", ".m4v", ".mov")
+    if count_video_packets and with_index and first_v is not None:  # MP4/MOV: the sample table counts
+        try:
+            packets = int(first_v.get("nb_frames"))
+        except (TypeError, ValueError):
+            packets = None
+    if count_video_packets and packets is None and first_v is not None:
+        cnt = _ffprobe_json(["-select_streams", "v:0", "-count_packets", "-show_entries",
+                             "stream=nb_read_packets"], p)
+        with_counts = cnt.get("streams") or [{}]
+        try:
+            packets = int(with_counts[0].get("nb_read_packets"))
+        except (TypeError, ValueError):
+            packets = None
+    out: list[ProbedStream] = []
+    first_video = True
+    for s in data.get("streams", []):
+        tags = {str(k).lower(): str(v) for k, v in (s.get("tags") or {}).items()}
+        kind = str(s.get("codec_type", "other"))
+        lang = tags.get("language")
+        title = tags.get("title")
+        if title is None and kind != "video":
+            handler = tags.get("handler_name")
+            if handler and handler not in ("SoundHandler", "SubtitleHandler", "VideoHandler"):
+                title = handler
+        out.append(ProbedStream(
+            index=int(s.get("index", len(out))),
+            kind=kind,
+            codec=str(s.get("codec_name", "unknown")),
+            language=None if lang in (None, "und") else lang,
+            title=title,
+            default=bool((s.get("disposition") or {}).get("default")),
+            duration_ms=_seconds_ms(s.get("duration")),
+            packets=packets if kind == "video" and first_video else None,
+            start_ms=_seconds_ms(s.get("start_time")),
+        ))
+        if kind == "video":
+            first_video = False
+    return _seconds_ms((data.get("format") or {}).get("duration")), out

@@ -18,9 +18,9 @@ from taura_desktop.export import (
     export_fcpxml,
     export_otio,
     export_stems,
-    probe_streams,
 )
 from taura_desktop.export.burnin import force_style
+from taura_desktop.media.probe import probe_streams
 
 
 def frame(path: Path, t: float) -> np.ndarray:

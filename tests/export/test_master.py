@@ -13,8 +13,8 @@ from taura_desktop.export import (
     MixSettings,
     SubtitleTrack,
     export_master,
-    probe_streams,
 )
+from taura_desktop.media.probe import probe_streams
 
 from .conftest import CLIP_MS, CLIP_STARTS_MS, decode_track, ebur128_lufs
 

@@ -14,7 +14,7 @@ import pytest
 from taura_desktop.app.localize import _master_format
 from taura_desktop.cli import main
 from taura_desktop.errors import ExitCode
-from taura_desktop.export.verify import probe_streams
+from taura_desktop.media.probe import probe_streams
 from tests.mediagen import make_video
 
 Cap = pytest.CaptureFixture[str]
