@@ -76,6 +76,10 @@ def language_tag(code: str) -> str:
     return code.strip().lower().replace("_", "-")
 
 
+def primary_language(code: str) -> str:
+    """``" pt_BR "`` -> ``"pt"``: the language subtag alone, without script or region."""
+    return language_tag(code).split("-", 1)[0]
+
+
 def language_name(code: str) -> str:
-    base = code.split("-")[0].lower()
-    return NAMES.get(base, code)
+    return NAMES.get(primary_language(code), code)

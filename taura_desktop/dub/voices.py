@@ -19,14 +19,11 @@ from pathlib import Path
 
 from taura_desktop.core.model import VoiceSpec
 from taura_desktop.errors import BadInputError, EngineUnavailableError, TauraError
+from taura_desktop.languages import primary_language
 
 ENGINES = ("espeak", "piper", "kokoro", "xtts")
 KOKORO_MODEL = "kokoro-82m"
 KOKORO_GOOD_LANGS: tuple[str, ...] = ("en", "es")  # measured: Whisper base round trip WER 0
-
-
-def base_lang(lang: str) -> str:
-    return lang.strip().lower().replace("_", "-").split("-")[0]
 
 
 def installed_piper_voices(lang: str, models_root: str | Path | None = None) -> list[str]:
@@ -37,8 +34,8 @@ def installed_piper_voices(lang: str, models_root: str | Path | None = None) -> 
         models = ModelStore(models_root).list_installed("piper")
     except TauraError:
         return []
-    want = base_lang(lang)
-    return [m.name for m in models if base_lang(m.name.split("-")[0]) == want]
+    want = primary_language(lang)
+    return [m.name for m in models if primary_language(m.name.split("-")[0]) == want]
 
 
 def kokoro_folder(models_root: str | Path | None = None) -> Path | None:
@@ -69,7 +66,7 @@ def engine_choices(lang: str, models_root: str | Path | None = None) -> list[str
     out: list[str] = []
     if installed_piper_voices(lang, models_root):
         out.append("piper")
-    if base_lang(lang) in KOKORO_GOOD_LANGS and kokoro_voices(models_root):
+    if primary_language(lang) in KOKORO_GOOD_LANGS and kokoro_voices(models_root):
         out.append("kokoro")
     out.append("espeak")
     return out
@@ -140,7 +137,7 @@ def voice_choices(lang: str, models_root: str | Path | None = None) -> list[tupl
     out: list[tuple[VoiceSpec, str]] = []
     for name in installed_piper_voices(lang, models_root):
         out.append((VoiceSpec(engine="piper", voice=name), f"Piper {name}"))
-    if base_lang(lang) in KOKORO_GOOD_LANGS:
+    if primary_language(lang) in KOKORO_GOOD_LANGS:
         for name in kokoro_voices(models_root):
             out.append((VoiceSpec(engine="kokoro", voice=name), f"Kokoro {name}"))
     try:

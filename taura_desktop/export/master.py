@@ -23,6 +23,7 @@ from taura_desktop.export.atomic import atomic_output
 from taura_desktop.export.mix import MixResult, MixSettings, mix_tracks
 from taura_desktop.export.render import DubTrack
 from taura_desktop.export.verify import ExpectedTrack, verify_master
+from taura_desktop.languages import primary_language
 from taura_desktop.media.probe import ProbedStream, mp4_audio_ok, mp4_video_ok, probe_cached, probe_streams
 
 # ISO 639-1 -> ISO 639-2/B (the form MP4 and Matroska language tags use).
@@ -49,7 +50,7 @@ _KNOWN3 = set(_ISO2_TO_3.values()) | {
 
 def iso639_2(lang: str) -> str:
     """``"es"``/``"es-MX"``/``"spa"`` -> ``"spa"``; UsageError for a code we cannot map."""
-    code = lang.strip().lower().replace("_", "-").split("-")[0]
+    code = primary_language(lang)
     if code in _ISO2_TO_3:
         return _ISO2_TO_3[code]
     if len(code) == 3 and code.isalpha():

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from taura_desktop.languages import primary_language
 from taura_desktop.segmentation.profiles import (
     Profile,
-    base_lang,
     display_width,
     word_separator,
 )
@@ -93,7 +93,7 @@ _WS = re.compile(r"\s+")
 
 def word_lists(lang: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(articles/determiners, conjunctions+prepositions, prepositions) for ``lang``."""
-    short = base_lang(lang).split("-", 1)[0]
+    short = primary_language(lang)
     return (_ARTICLES.get(short, _EMPTY), _CONJ.get(short, _EMPTY), _PREP.get(short, _EMPTY))
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from taura_desktop.errors import UsageError
+from taura_desktop.languages import language_tag, primary_language
 
 if TYPE_CHECKING:
     from taura_desktop.core.model import ProjectMeta
@@ -28,23 +29,23 @@ NO_SPACE_LANGS = frozenset({"ja", "zh", "yue", "th", "lo", "my", "km", "zh-hans"
 @lru_cache(maxsize=256)
 def base_lang(lang: str) -> str:
     """``"en-US"`` -> ``"en"``, ``"zh-Hant"`` -> ``"zh-hant"`` (kept: it matters for CJK)."""
-    low = (lang or "").strip().lower().replace("_", "-")
+    low = language_tag(lang or "")
     if low in CJK_LANGS or low in NO_SPACE_LANGS:
         return low
-    return low.split("-", 1)[0]
+    return primary_language(low)
 
 
 @lru_cache(maxsize=256)
 def is_cjk(lang: str) -> bool:
     low = base_lang(lang)
-    return low in CJK_LANGS or low.split("-", 1)[0] in CJK_LANGS
+    return low in CJK_LANGS or primary_language(low) in CJK_LANGS
 
 
 @lru_cache(maxsize=256)
 def word_separator(lang: str) -> str:
     """The string placed between two words of ``lang`` ("" for ja/zh/th..., else " ")."""
     low = base_lang(lang)
-    return "" if (low in NO_SPACE_LANGS or low.split("-", 1)[0] in NO_SPACE_LANGS) else " "
+    return "" if (low in NO_SPACE_LANGS or primary_language(low) in NO_SPACE_LANGS) else " "
 
 
 def display_width(text: str, lang: str = "en") -> float:
@@ -112,7 +113,7 @@ class Profile:
         for key, value in self.cps_by_lang:
             if key == low:
                 return value
-        short = low.split("-", 1)[0]
+        short = primary_language(low)
         for key, value in self.cps_by_lang:
             if key == short:
                 return value

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from taura_desktop.errors import SubtitleError
+from taura_desktop.languages import primary_language
 
 _LATIN = {
     "fr": "àâæçéèêëîïôœùûüÿ", "de": "äöüß", "es": "áéíóúñü", "pt": "áâãàçéêíóôõúü",
@@ -114,7 +115,7 @@ def decode_text(data: bytes, name: str, encoding: str | None = None, lang: str |
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
-    base = (lang or "").lower().replace("_", "-").split("-")[0]
+    base = primary_language(lang or "")
     hinted = _LANG_CODEPAGE.get(base, "cp1252" if base in _LATIN else None)
     if hinted:
         try:

@@ -18,6 +18,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from taura_desktop.errors import BadInputError
+from taura_desktop.languages import language_tag, primary_language
 from taura_desktop.translation.memory import TmEntry
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -42,8 +43,8 @@ def _parse_date(text: str | None) -> float:
 
 def tmx_lang(code: str) -> str:
     """A TMX language attribute as our code: ``EN-US`` -> ``en``, ``zh-Hant`` -> ``zh-hant``."""
-    low = code.strip().lower().replace("_", "-")
-    base = low.split("-", 1)[0]
+    low = language_tag(code)
+    base = primary_language(low)
     return low if base == "zh" else base
 
 

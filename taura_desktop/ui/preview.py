@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from taura_desktop.core.model import VoiceSpec
+from taura_desktop.languages import primary_language
 
 SAMPLES = {
     "en": "Hello! This is how this voice sounds in your dub.",
@@ -34,7 +35,7 @@ def sample_text(lang: str, candidates: list[str] | None = None) -> str:
         text = " ".join(text.split())
         if len(text) >= 8:
             return text[:MAX_CHARS]
-    return SAMPLES.get(lang.split("-")[0], SAMPLES["en"])
+    return SAMPLES.get(primary_language(lang), SAMPLES["en"])
 
 
 def synthesize_preview(lang: str, voice: VoiceSpec, text: str, out_dir: Path | None = None,
