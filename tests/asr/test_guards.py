@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from taura_desktop.core.model import Word
@@ -25,10 +27,20 @@ from taura_desktop.engines.asr.guards import (
 OPTS = AsrOptions()
 
 
-def seg(start: int, end: int, text: str, words: tuple[Word, ...] = (), **kw: float) -> AsrSegment:
-    base = {"avg_logprob": -0.2, "no_speech_prob": 0.01, "compression_ratio": 1.2}
-    base.update(kw)
-    return AsrSegment(start, end, text, words, **base)  # type: ignore[arg-type]
+def seg(
+    start: int,
+    end: int,
+    text: str,
+    words: tuple[Word, ...] = (),
+    *,
+    avg_logprob: float = -0.2,
+    no_speech_prob: float = 0.01,
+    compression_ratio: float = 1.2,
+) -> AsrSegment:
+    return AsrSegment(
+        start, end, text, words,
+        avg_logprob=avg_logprob, no_speech_prob=no_speech_prob, compression_ratio=compression_ratio,
+    )
 
 
 def words_of(text: str, start: int, step: int = 300) -> tuple[Word, ...]:
@@ -166,13 +178,13 @@ def test_normalize_drops_empty_text() -> None:
 
 
 def test_guards_are_lazy() -> None:
-    def endless() -> object:
+    def endless() -> Iterator[AsrSegment]:
         i = 0
         while True:
             yield seg(i * 1000, i * 1000 + 500, f"line {i}")
             i += 1
 
-    it = apply_guards(endless(), OPTS, None, 10**9)  # type: ignore[arg-type]
+    it = apply_guards(endless(), OPTS, None, 10**9)
     assert next(it).text == "line 0"
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from taura_desktop.errors import UsageError
 from taura_desktop.export import DubTrack, MixSettings, PlacedClip, render_dub
-from taura_desktop.export.mix import mix_to_array
+from taura_desktop.export.mix import MixMode, mix_to_array
 
 from .conftest import CLIP_STARTS_MS, DUB_SR, burst
 
@@ -42,11 +42,11 @@ def test_render_loads_each_clip_only_when_its_block_is_reached() -> None:
 
 
 @pytest.mark.parametrize("mode", ["duck", "replace"])
-def test_lazy_track_mixes_like_the_eager_one(source_mp4: Path, mode: str) -> None:
+def test_lazy_track_mixes_like_the_eager_one(source_mp4: Path, mode: MixMode) -> None:
     log: list[int] = []
     eager = DubTrack("es", "es", [PlacedClip(ms, burst(), DUB_SR) for ms in CLIP_STARTS_MS])
     lazy = DubTrack("es", "es", [_lazy(ms, burst(), log) for ms in CLIP_STARTS_MS])
-    s = MixSettings(mode=mode)  # type: ignore[arg-type]
+    s = MixSettings(mode=mode)
     y1, r1 = mix_to_array(source_mp4, eager, s)
     y2, r2 = mix_to_array(source_mp4, lazy, s)
     assert np.array_equal(y1, y2)

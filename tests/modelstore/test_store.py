@@ -11,7 +11,7 @@ from taura_desktop.errors import BadInputError, EngineUnavailableError, UsageErr
 from taura_desktop.modelstore import offline
 from taura_desktop.modelstore.store import MANIFEST, ModelStore, sha256_file
 
-from .helpers import argos_files, make_tar, make_whisper_dir, make_zip, snapshot
+from .helpers import TarMode, argos_files, make_tar, make_whisper_dir, make_zip, snapshot
 
 
 def test_import_whisper_folder_writes_manifest(store: ModelStore, tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_import_hf_cache_snapshot_uses_repo_name(store: ModelStore, tmp_path: Pa
     ("suffix", "mode"),
     [(".zip", None), (".tar", "w"), (".tar.gz", "w:gz"), (".tar.xz", "w:xz"), (".tar.bz2", "w:bz2")],
 )
-def test_import_archives(store: ModelStore, tmp_path: Path, suffix: str, mode: str | None) -> None:
+def test_import_archives(store: ModelStore, tmp_path: Path, suffix: str, mode: TarMode | None) -> None:
     files = argos_files("en", "fr")
     path = tmp_path / f"pkg{suffix}"
     make_zip(path, files) if mode is None else make_tar(path, files, mode)

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -102,9 +102,9 @@ def test_csv_lists_videos_subtitles_and_targets(tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_is_one_line_exit_3(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: object, needle: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Callable[[Path], Path], needle: str
 ) -> None:
-    source = make(tmp_path)  # type: ignore[operator]
+    source = make(tmp_path)
     code = main(["batch", str(source), "--to", "es", "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == ExitCode.BAD_INPUT

@@ -24,7 +24,7 @@ from taura_desktop.media.audio_io import read_wav, write_wav
 from taura_desktop.pipeline import separate as sep_pipeline
 from taura_desktop.pipeline.separate import background_stem
 from tests.separation.conftest import SR, stereo_tones
-from tests.tiny.separation import VOCALS_GAIN, build_tiny_separator, install_tiny_separator
+from tests.tiny.separation import VOCALS_GAIN, SeparatorShape, build_tiny_separator, install_tiny_separator
 
 
 class Counting:
@@ -95,8 +95,8 @@ def test_mono_input_resampling_and_empty(tiny_model: Path) -> None:
         {"channels": 1},
     ],
 )
-def test_model_variants(tmp_path: Path, kwargs: dict[str, object]) -> None:
-    folder = build_tiny_separator(tmp_path / "m", **kwargs)  # type: ignore[arg-type]
+def test_model_variants(tmp_path: Path, kwargs: SeparatorShape) -> None:
+    folder = build_tiny_separator(tmp_path / "m", **kwargs)
     sep = open_separator(folder)
     x = stereo_tones(5.0)
     r = sep.separate(x, SR)

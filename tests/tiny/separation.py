@@ -13,9 +13,22 @@ import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 VOCALS_GAIN = 0.25
 DEMUCS_SOURCES = ("drums", "bass", "other", "vocals")
+
+
+class SeparatorShape(TypedDict, total=False):
+    """The keyword options of :func:`build_tiny_separator` (any subset)."""
+
+    sample_rate: int
+    channels: int
+    segment: int | None
+    sources: Sequence[str]
+    overlap: float
+    normalize: bool
+    model_name: str
 
 
 def build_tiny_separator(
@@ -75,7 +88,9 @@ def build_tiny_separator(
     return out_dir
 
 
-def install_tiny_separator(store_root: Path, name: str = "htdemucs", **kwargs: object) -> Path:
+def install_tiny_separator(
+    store_root: Path, name: str = "htdemucs", **shape: Unpack[SeparatorShape]
+) -> Path:
     """Build the tiny model and install it as ``separation/<name>`` in the store at
     ``store_root`` through the store's own installer (``.complete`` manifest written last)."""
     from taura_desktop.modelstore.store import ModelStore
@@ -83,7 +98,7 @@ def install_tiny_separator(store_root: Path, name: str = "htdemucs", **kwargs: o
     store = ModelStore(store_root)
     ws = store.new_workspace("tiny")
     try:
-        build_tiny_separator(ws, **kwargs)  # type: ignore[arg-type]
+        build_tiny_separator(ws, **shape)
         return store.install_from_dir(ws, "separation", name, source="test:tiny",
                                       license="MIT").path
     finally:

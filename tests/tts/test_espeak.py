@@ -14,8 +14,10 @@ def engine() -> EspeakEngine:
     return EspeakEngine()
 
 
-def _req(text: str, lang: str = "es", **kw: object) -> SynthRequest:
-    return SynthRequest(text, lang, VoiceSpec(**kw))  # type: ignore[arg-type]
+def _req(
+    text: str, lang: str = "es", *, voice: str = "", rate: float = 1.0, pitch: int | None = None
+) -> SynthRequest:
+    return SynthRequest(text, lang, VoiceSpec(voice=voice, rate=rate, pitch=pitch))
 
 
 def test_is_a_tts_engine(engine: EspeakEngine) -> None:

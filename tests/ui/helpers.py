@@ -97,11 +97,12 @@ def make_project(
     *,
     langs: tuple[str, ...] = ("es",),
     media: MediaRef | None = None,
-    **kw: object,
+    voiced: bool = True,
 ) -> Project:
     project = Project.create(path, media=media, source_lang="en", target_langs=langs)
     if n:
-        project.apply(edits.add_segments(project.state, make_segments(n, langs=langs, **kw)), undoable=False)  # type: ignore[arg-type]
+        segments = make_segments(n, langs=langs, voiced=voiced)
+        project.apply(edits.add_segments(project.state, segments), undoable=False)
     sp = edits.add_speaker(project.state, "Alice", "spk_a")
     project.apply(sp, undoable=False)
     return project
