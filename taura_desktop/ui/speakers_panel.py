@@ -30,6 +30,7 @@ from taura_desktop.core.model import VoiceSpec
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
 from taura_desktop.ui.background import BackgroundCall, Report
+from taura_desktop.ui.jobs_panel import StageRequest
 from taura_desktop.ui.preview import AudioOut, sample_text, synthesize_preview
 
 SPEAKER_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -92,7 +93,7 @@ class SpeakersPanel(QWidget):
         self._voices: dict[str, list[tuple[str, str]]] = {}
         self._loader = _VoiceLoader(self)
         self._loader.loaded.connect(self._on_voices)
-        self.enqueue: Callable[[object], None] | None = None  # queues a stage (the jobs panel)
+        self.enqueue: Callable[[StageRequest], None] | None = None  # queues a stage (the jobs panel)
         self.list = QListWidget(self)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.itemChanged.connect(self._renamed)
@@ -219,7 +220,6 @@ class SpeakersPanel(QWidget):
             self.message.emit(self.tr("No job queue to run speaker detection in."))
             return False
         from taura_desktop.pipeline.diarize import DiarizeOptions
-        from taura_desktop.ui.jobs_panel import StageRequest
 
         segs = [project.state.segments[i] for i in ids]
         span = (min(s.start_ms for s in segs), max(s.end_ms for s in segs))

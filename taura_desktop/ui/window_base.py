@@ -241,7 +241,7 @@ class WindowBase(QMainWindow):
         self.speakers_dock = dock
         self.jobs = JobsPanel(self)
         self.jobs.message.connect(self.show_message)
-        self.speakers.enqueue = self.jobs.enqueue  # type: ignore[assignment]
+        self.speakers.enqueue = self.jobs.enqueue
         jdock = QDockWidget(self.tr("Jobs"), self)
         jdock.setObjectName("jobsDock")
         jdock.setWidget(self.jobs)

@@ -71,14 +71,14 @@ def test_find_speakers_in_selection_queues_diarize_over_its_range(qtbot: QtBot, 
     panel = _panel(qtbot, project, [ids[3], ids[1]])
     with qtbot.waitSignal(panel.message):
         assert not panel.rediarize_selection()  # no jobs queue: nothing queued, no crash
-    panel.enqueue = queued.append  # type: ignore[assignment]
+    panel.enqueue = queued.append
     assert panel.rediarize_selection()
     (req,) = queued
     assert req.stage == "diarize"
     assert isinstance(req.options, DiarizeOptions)
     assert req.options.range_ms == (project.segment(ids[1]).start_ms, project.segment(ids[3]).end_ms)
     empty = _panel(qtbot, project, [])
-    empty.enqueue = queued.append  # type: ignore[assignment]
+    empty.enqueue = queued.append
     with qtbot.waitSignal(empty.message) as blocker:
         assert not empty.rediarize_selection()
     assert "Select segments" in str(blocker.args[0]) and len(queued) == 1
