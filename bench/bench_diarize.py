@@ -37,10 +37,10 @@ def _test_models() -> Path:
 def _synth(models: Path) -> tuple[Callable[[str, str], np.ndarray], list[str]]:
     """A synthesizer for "engine:voice" names, and the extra voices that are installed."""
     from taura_desktop.core.model import VoiceSpec
-    from taura_desktop.engines.tts.base import SynthRequest
+    from taura_desktop.engines.tts.base import SynthRequest, TtsEngine
     from taura_desktop.media.audio_io import resample
 
-    engines: dict[str, object] = {}
+    engines: dict[str, TtsEngine] = {}
     extra: list[str] = []
     joe = models / "piper" / "en_US-joe-medium" / "en_US-joe-medium.onnx"
     if joe.is_file():
@@ -61,7 +61,7 @@ def _synth(models: Path) -> tuple[Callable[[str, str], np.ndarray], list[str]]:
             return say(text, voice)
         eng = engines[engine]
         req = SynthRequest(text, "en", VoiceSpec(engine=engine, voice=name))
-        res = eng.synthesize(req)  # type: ignore[attr-defined]
+        res = eng.synthesize(req)
         return resample(res.samples, res.sample_rate, SR).astype(np.float32)
 
     return synth, extra

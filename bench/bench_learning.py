@@ -130,7 +130,7 @@ def _translate(path: Path, *, memory: bool) -> list[tuple[str, str, str]]:
     with Project.open(path) as p:
         opts = TranslateOptions(("es",), engine="apertium", use_memory=memory)
         run_stage(p, "translate", opts)
-        return [(s.source_text, s.translation("es").text, s.translation("es").engine)  # type: ignore[union-attr]
+        return [(s.source_text, s.translations["es"].text, s.translations["es"].engine)
                 for s in p.segments()]
 
 

@@ -90,7 +90,7 @@ def test_translate_fills_approved_exact_matches_and_only_offers_fuzzy_ones(
     path, _ids = _first_project(tmp_path, sample, worker)
     assert taura(capsys, "approve", path, "--lang", "es", "--all")[0] == 0
     with Project.open(path) as first:
-        approved = {s.source_text: s.translation("es").text for s in first.segments()}  # type: ignore[union-attr]
+        approved = {s.source_text: s.translations["es"].text for s in first.segments()}
         texts = [s.source_text for s in first.segments()]
         lines = [
             texts[0],  # repeated exactly
@@ -135,4 +135,4 @@ def test_translate_plan_changes_nothing_when_it_fails(
         assert not p.meta.target_langs  # not `== ()`: mypy would keep that narrowing past run_stage
         run_stage(p, "translate", TranslateOptions(("es",), engine="apertium"), worker=worker)
         assert p.meta.target_langs == ("es",)
-        assert all(s.translation("es").engine == MEMORY_ENGINE for s in p.segments())  # type: ignore[union-attr]
+        assert all(s.translations["es"].engine == MEMORY_ENGINE for s in p.segments())

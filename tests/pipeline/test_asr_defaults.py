@@ -84,7 +84,8 @@ def test_cues_of_consecutive_speech_segments_never_overlap(tmp_path: Path, sampl
     """The issue's case: a short first segment's cue extended toward the minimum duration ran
     into the next segment's first cue (1.453 s vs 1.020 s)."""
     with projects.new_project(sample.video, tmp_path / "t.taura", source_lang="en") as p:
-        duration = p.meta.media.duration_ms  # type: ignore[union-attr]
+        assert p.meta.media is not None
+        duration = p.meta.media.duration_ms
         stage = TranscribeStage()
         first = _words(800, " Hi.")
         second = _words(1020, " This", " starts", " right", " after", " it.")

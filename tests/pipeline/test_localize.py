@@ -14,6 +14,7 @@ from taura_desktop.core.project import Project
 from taura_desktop.media.decode import decode_audio
 from taura_desktop.media.probe import probe
 from taura_desktop.sample import SampleMedia
+from tests.clips import voice_clip
 
 
 def _localize(sample: SampleMedia, out: Path) -> subprocess.CompletedProcess[str]:
@@ -51,17 +52,18 @@ def test_localize_offline_makes_a_synced_master(tmp_path: Path, sample: SampleMe
     kinds = [(s.kind, s.language) for s in dub.streams]
     assert kinds.count(("audio", "eng")) == 1 and kinds.count(("audio", "spa")) == 1
     assert ("subtitle", "eng") in kinds and ("subtitle", "spa") in kinds
-    assert dub.video is not None and dub.video.codec == src.video.codec  # type: ignore[union-attr]
+    assert dub.video is not None and src.video is not None and dub.video.codec == src.video.codec
     for name in ("taura_sample.en.srt", "taura_sample.es.srt", "taura_sample.es.ttml"):
         assert (out / "subtitles" / name).stat().st_size > 0
     report = json.loads((out / "qc.json").read_text())
     assert set(report) == {"en", "es"}
     # each dub clip starts where its fit result says: check the rendered Spanish track
     with Project.open(out / "taura_sample.taura") as p:
-        starts = [
-            s.start_ms + s.translations["es"].clip.fit.offset_ms  # type: ignore[union-attr]
-            for s in p.segments()
-        ]
+        starts = []
+        for s in p.segments():
+            fit = voice_clip(s, "es").fit
+            assert fit is not None
+            starts.append(s.start_ms + fit.offset_ms)
     spa_index = next(s.index for s in dub.streams if s.kind == "audio" and s.language == "spa")
     audio = decode_audio(master, 16000, stream_index=spa_index)
     env = np.sqrt(np.convolve(audio**2, np.ones(160) / 160, mode="same"))
@@ -77,11 +79,11 @@ def test_localize_again_resumes_instead_of_redoing(tmp_path: Path, sample: Sampl
     out = tmp_path / "out"
     assert _localize(sample, out).returncode == 0
     with Project.open(out / "taura_sample.taura") as p:
-        keys = {s.id: s.translations["es"].clip.key for s in p.segments()}  # type: ignore[union-attr]
+        keys = {s.id: voice_clip(s, "es").key for s in p.segments()}
     proc = _localize(sample, out)
     assert proc.returncode == 0, proc.stderr
     with Project.open(out / "taura_sample.taura") as p:
-        assert {s.id: s.translations["es"].clip.key for s in p.segments()} == keys  # type: ignore[union-attr]
+        assert {s.id: voice_clip(s, "es").key for s in p.segments()} == keys
 
 
 def test_offline_flag_really_blocks_sockets_in_the_process_and_its_workers(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def test_translate_then_resume_skips_current_work(subs_project: Project, worker:
     subs_project.apply(edits.set_source_text(subs_project.state, first.id, "Good morning."))
     third = run_stage(subs_project, "translate", TranslateOptions(("es",), engine="apertium"), worker=worker)
     assert third["translated"] == {"es": 1}
-    assert "Buenos" in (subs_project.segment(first.id).translation("es").text or "")  # type: ignore[union-attr]
+    assert "Buenos" in (subs_project.segment(first.id).translations["es"].text or "")
 
 
 def test_person_edits_survive_engine_runs(subs_project: Project, worker: Worker) -> None:

@@ -15,6 +15,7 @@ from taura_desktop.core.model import FitResult, FitStatus, Status, VoiceClip, Vo
 from taura_desktop.core.project import Project
 from taura_desktop.pipeline.stale import ClipState, clip_state, stale_reason, stale_report
 from taura_desktop.sample import SampleLine, SampleMedia, write_srt
+from tests.clips import voice_clip
 from tests.ui.helpers import make_project
 
 
@@ -103,7 +104,7 @@ def test_reimport_keeps_clips_and_export_revoices_stale(
     with Project.open(proj) as p:
         first = p.state.ordered()[0].id
         p.apply(edits.set_status(p.state, [first], "es", Status.APPROVED))
-        keys = {s.id: s.translation("es").clip.key for s in p.segments()}  # type: ignore[union-attr]
+        keys = {s.id: voice_clip(s, "es").key for s in p.segments()}
     info = json.loads(_run(capsys, "info", proj, "--json")[1])["targets"]["es"]
     assert (info["voiced"], info["stale"], info["approved"]) == (n, 0, 1)
 
@@ -132,7 +133,7 @@ def test_reimport_keeps_clips_and_export_revoices_stale(
     with Project.open(proj) as p:
         assert stale_report(p, "es").to_voice == ()
         changed = p.state.ordered()[2]
-        new_keys = {s.id: s.translation("es").clip.key for s in p.segments()}  # type: ignore[union-attr]
+        new_keys = {s.id: voice_clip(s, "es").key for s in p.segments()}
         assert new_keys[changed.id] != keys[changed.id]
         assert all(new_keys[s] == keys[s] for s in keys if s != changed.id)
 

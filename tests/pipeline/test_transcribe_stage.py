@@ -31,16 +31,19 @@ def test_transcribe_with_tiny_model(
         summary = run_stage(p, "transcribe", opts, on_event=events.append, worker=worker)
         assert summary["device"] == "cpu" and summary["language"] == "en"
         segs = p.segments()
+        media = p.meta.media
+        assert media is not None
         # random weights: assert structure, not words
         for a, b in itertools.pairwise(segs):
             assert a.start_ms <= b.start_ms
         for s in segs:
-            assert 0 <= s.start_ms < s.end_ms <= p.meta.media.duration_ms + 1000  # type: ignore[union-attr]
+            assert 0 <= s.start_ms < s.end_ms <= media.duration_ms + 1000
             for w in s.words:
                 assert s.start_ms <= w.start_ms <= w.end_ms
         progress = [e for e in events if e.kind == "progress" and e.total]
         assert progress and all(x.done <= y.done for x, y in itertools.pairwise(progress))
-        assert p.meta.settings["transcribe"]["complete"] is True  # type: ignore[index]
+        state = p.meta.settings["transcribe"]
+        assert isinstance(state, dict) and state["complete"] is True
         # resumable: a second run has nothing to do
         assert run_stage(p, "transcribe", opts, worker=worker).get("skipped")
 

@@ -17,6 +17,7 @@ from taura_desktop.dub.voices import default_engine, engine_choices, voice_choic
 from taura_desktop.jobs.worker import Worker
 from taura_desktop.pipeline.stages import run_stage
 from taura_desktop.pipeline.voice import VoiceOptions, VoiceStage, speaker_voice
+from tests.clips import voice_clip
 from tests.realmodels import require_model
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
@@ -139,4 +140,4 @@ def test_cli_voice_engine_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert code == 0, err
     assert "voiced 3 segments (3 synthesized" in out
     with Project.open(path) as q:
-        assert {s.translations["es"].clip.engine for s in q.segments()} == {"kokoro"}  # type: ignore[union-attr]
+        assert {voice_clip(s, "es").engine for s in q.segments()} == {"kokoro"}

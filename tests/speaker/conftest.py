@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from taura_desktop.engines.speaker import SpeakerEncoder
 
 
 @pytest.fixture(scope="session")
@@ -14,7 +17,7 @@ def ge2e_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def encoder(ge2e_dir: Path) -> Any:
+def encoder(ge2e_dir: Path) -> SpeakerEncoder:
     from taura_desktop.engines.speaker import open_encoder
 
     return open_encoder(str(ge2e_dir))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -36,7 +35,7 @@ def test_bad_weights_are_engine_unavailable(tmp_path: Path) -> None:
         Ge2eEncoder(tmp_path, check_hash=True)
 
 
-def test_same_voice_is_closer_than_another_voice(encoder: Any) -> None:
+def test_same_voice_is_closer_than_another_voice(encoder: SpeakerEncoder) -> None:
     a1 = say("The weather today is quite pleasant and warm.", VOICES[0])
     a2 = say("Could you pass me the report from last week please?", VOICES[0])
     b1 = say("The weather today is quite pleasant and warm.", VOICES[1])
@@ -47,7 +46,7 @@ def test_same_voice_is_closer_than_another_voice(encoder: Any) -> None:
     assert same > 0.85 and other < 0.8 and same - other > 0.1
 
 
-def test_two_speakers_found_and_most_speech_given_to_the_right_one(encoder: Any) -> None:
+def test_two_speakers_found_and_most_speech_given_to_the_right_one(encoder: SpeakerEncoder) -> None:
     conv = make_conversation(VOICES[:2], turns=8, seed=4)
     chunks: list[tuple[np.ndarray, np.ndarray]] = []
     result = diarize_audio(conv.samples, encoder, on_chunk=lambda w, e: chunks.append((w, e)))
@@ -59,14 +58,14 @@ def test_two_speakers_found_and_most_speech_given_to_the_right_one(encoder: Any)
     assert speech_accuracy(conv.truth, given.turns) >= 0.85
 
 
-def test_one_speaker_only_is_one_speaker(encoder: Any) -> None:
+def test_one_speaker_only_is_one_speaker(encoder: SpeakerEncoder) -> None:
     conv = make_conversation(VOICES[:1], turns=6, seed=9)
     result = diarize_audio(conv.samples, encoder)
     assert {c for _, _, c in result.turns} == {0}
     assert speech_accuracy(conv.truth, result.turns) >= 0.9
 
 
-def test_music_only_gives_no_speaker_and_no_crash(encoder: Any) -> None:
+def test_music_only_gives_no_speaker_and_no_crash(encoder: SpeakerEncoder) -> None:
     t = np.arange(SR * 8) / SR
     notes = [220.0, 277.2, 329.6, 440.0]
     music = sum(0.15 * np.sin(2 * np.pi * f * t) * (np.sin(2 * np.pi * 0.5 * t * (i + 1)) > 0)
@@ -76,7 +75,7 @@ def test_music_only_gives_no_speaker_and_no_crash(encoder: Any) -> None:
     assert result.speech_ms < 2000  # music is not speech
 
 
-def test_two_second_file_is_at_most_one_speaker(encoder: Any) -> None:
+def test_two_second_file_is_at_most_one_speaker(encoder: SpeakerEncoder) -> None:
     clip = say("Hello there, how are you?", VOICES[0])[: SR * 2]
     result = diarize_audio(clip, encoder)
     assert {c for _, _, c in result.turns} == {0}
@@ -84,7 +83,7 @@ def test_two_second_file_is_at_most_one_speaker(encoder: Any) -> None:
     assert diarize_audio(np.zeros(SR * 2, np.float32), encoder).turns == ()
 
 
-def test_resume_reuses_embeddings_already_made(encoder: Any) -> None:
+def test_resume_reuses_embeddings_already_made(encoder: SpeakerEncoder) -> None:
     conv = make_conversation(VOICES[:2], turns=4, seed=2)
     chunks: list[tuple[np.ndarray, np.ndarray]] = []
     first = diarize_audio(conv.samples, encoder, on_chunk=lambda w, e: chunks.append((w, e)))
@@ -96,7 +95,7 @@ def test_resume_reuses_embeddings_already_made(encoder: Any) -> None:
 
         def embed(self, clips: list[np.ndarray]) -> np.ndarray:
             Counting.calls += len(clips)
-            return encoder.embed(clips)  # type: ignore[no-any-return]
+            return encoder.embed(clips)
 
     again = diarize_audio(conv.samples, Counting(), done=(windows[:-2], emb[:-2]))
     assert Counting.calls == 2  # only the windows not done before

@@ -121,8 +121,9 @@ def test_diarize_assigns_splits_voices_undoes_and_resumes(
         key = f"diarize:{p.meta.media.head_sha1}:all" if p.meta.media else ""
         assert p.store.get_cache(f"{key}:0")
         stage = DiarizeStage()
-        assert stage.plan(p, replace(opts, speakers=2)) is not None  # a new count: due again
-        payload = stage.plan(p, replace(opts, speakers=2)).payload  # type: ignore[union-attr]
+        plan = stage.plan(p, replace(opts, speakers=2))
+        assert plan is not None  # a new count: due again
+        payload = plan.payload
         assert len(payload.done_windows) >= 20 and payload.encoder.startswith("ge2e-")
         # one speaker asked for: every segment to one of the known speakers, the other goes
         one = run_stage(p, "diarize", replace(opts, speakers=1), worker=worker)

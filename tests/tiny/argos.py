@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -61,14 +62,28 @@ def _train_sentencepiece(out_dir: Path, seed: int) -> list[str]:
     return [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
 
 
-def _fill_layer_norm(ln: object, d: int) -> None:
-    ln.gamma = np.ones(d, dtype=np.float32)  # type: ignore[attr-defined]
-    ln.beta = np.zeros(d, dtype=np.float32)  # type: ignore[attr-defined]
+class _LayerNormSpec(Protocol):
+    """ctranslate2's LayerNormSpec, as far as the tiny model fills it."""
+
+    gamma: np.ndarray
+    beta: np.ndarray
 
 
-def _lin(rng: np.random.Generator, spec: object, out_f: int, in_f: int) -> None:
-    spec.weight = rng.normal(0, 0.02, (out_f, in_f)).astype(np.float32)  # type: ignore[attr-defined]
-    spec.bias = np.zeros(out_f, dtype=np.float32)  # type: ignore[attr-defined]
+class _LinearSpec(Protocol):
+    """ctranslate2's LinearSpec, as far as the tiny model fills it."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+
+
+def _fill_layer_norm(ln: _LayerNormSpec, d: int) -> None:
+    ln.gamma = np.ones(d, dtype=np.float32)
+    ln.beta = np.zeros(d, dtype=np.float32)
+
+
+def _lin(rng: np.random.Generator, spec: _LinearSpec, out_f: int, in_f: int) -> None:
+    spec.weight = rng.normal(0, 0.02, (out_f, in_f)).astype(np.float32)
+    spec.bias = np.zeros(out_f, dtype=np.float32)
 
 
 def _build_ct2_model(model_dir: Path, vocab: list[str], seed: int) -> None:

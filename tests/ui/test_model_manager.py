@@ -52,8 +52,10 @@ def test_lists_catalog_with_licenses(dialog: ModelManagerDialog) -> None:
     assert lic.font().bold()
     ok = dialog.table.item(dialog.row_of("small"), 4)
     assert ok is not None and ok.text() == "MIT"
-    assert dialog.table.item(dialog.row_of("small"), 1).text() == "whisper"  # type: ignore[union-attr]
-    assert "MB" in dialog.table.item(dialog.row_of("small"), 3).text()  # type: ignore[union-attr]
+    engine = dialog.table.item(dialog.row_of("small"), 1)
+    assert engine is not None and engine.text() == "whisper"
+    size = dialog.table.item(dialog.row_of("small"), 3)
+    assert size is not None and "MB" in size.text()
 
 
 def test_download_disabled_offline_says_why(dialog: ModelManagerDialog, offline: None) -> None:

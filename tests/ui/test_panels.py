@@ -80,9 +80,9 @@ def test_alternatives_from_memory_apply_and_undo(qtbot: QtBot, window: MainWindo
     assert alt.matches() == ["una traducción recordada"]
     assert "%" in alt.list.item(0).text()
     assert alt.apply_selected()
-    assert p.segment("s00002").translation("es").text == "una traducción recordada"  # type: ignore[union-attr]
+    assert p.segment("s00002").translations["es"].text == "una traducción recordada"
     window.undo()
-    assert p.segment("s00002").translation("es").text == seg.translation("es").text  # type: ignore[union-attr]
+    assert p.segment("s00002").translations["es"].text == seg.translations["es"].text
 
 
 def test_no_memory_means_no_matches(qtbot: QtBot, window: MainWindow) -> None:
@@ -97,14 +97,14 @@ def test_approve_feeds_the_memory(qtbot: QtBot, window: MainWindow) -> None:
     assert p is not None
     window.select_segments(["s00000"])
     window.approve()
-    assert p.segment("s00000").translation("es").status is Status.APPROVED  # type: ignore[union-attr]
+    assert p.segment("s00000").translations["es"].status is Status.APPROVED
     src = p.segment("s00000").source_text
 
     def remembered() -> bool:
         if not memory_path().is_file():
             return False
         with TranslationMemory(memory_path()) as tm:
-            return tm.exact("en", "es", src) == p.segment("s00000").translation("es").text  # type: ignore[union-attr]
+            return tm.exact("en", "es", src) == p.segment("s00000").translations["es"].text
 
     qtbot.waitUntil(remembered, timeout=10000)
 

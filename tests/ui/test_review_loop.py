@@ -150,7 +150,12 @@ def test_voice_box_enter_does_not_crash_and_accepts_only_known_voices(
     edit.selectAll()
     qtbot.keyClicks(edit, "es+f2")
     qtbot.keyClick(edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "es" in w.project.state.speakers[sid].voices)  # type: ignore[union-attr]
+
+    def voice_set() -> bool:
+        assert w.project is not None
+        return "es" in w.project.state.speakers[sid].voices
+
+    qtbot.waitUntil(voice_set)
     assert w.project.state.speakers[sid].voices["es"].voice == "es+f2"
     # the rebuilt box shows it, and Enter on it again is harmless
     qtbot.wait(50)
@@ -195,10 +200,10 @@ def test_p_stops_at_the_end_and_shift_p_plays_the_current_dub_of_one_segment(
     assert first is not None and first.path.is_file()
     assert w.player.segment_track is not None and w.player.stop_at == first.end_ms
     others = [s for s in w.project.segments() if s.id != sid]
-    assert all(s.translation("es").clip is None for s in others)  # type: ignore[union-attr]
+    assert all(s.translations["es"].clip is None for s in others)
     a, _ = read_wav(first.path)
     # the voice track draws that clip's waveform (peak-normalized envelope of the placed audio)
-    clip = w.project.state.segments[sid].translation("es").clip  # type: ignore[union-attr]
+    clip = w.project.state.segments[sid].translations["es"].clip
     assert clip is not None
     env = w.timeline.clip_envelope(clip)
     assert env is not None and len(env) >= clip.duration_ms // 10 - 1 and float(env.max()) == 1.0
@@ -245,9 +250,9 @@ def test_segment_pane_multiline_counts_cps_qc_and_commit(qtbot: QtBot, window: M
     assert pane.line_counts() == [12, 13]
     assert "12 · 13" in pane.translation_info.text() and "CPS" in pane.translation_info.text()
     assert pane.verdict.text().startswith("QC:")
-    assert w.project.state.segments[sid].translation("es").text == tr.text  # type: ignore[union-attr]
+    assert w.project.state.segments[sid].translations["es"].text == tr.text
     qtbot.keyClick(box, Qt.Key.Key_Return)  # Enter applies it (one undo step)
-    assert w.project.state.segments[sid].translation("es").text == "Hola a todos\ny bienvenidos"  # type: ignore[union-attr]
+    assert w.project.state.segments[sid].translations["es"].text == "Hola a todos\ny bienvenidos"
     # a long line: the verdict names the rule as you type
     qtbot.keyClicks(box, " " + "muy " * 20)
     assert "Line too long" in pane.verdict.text()
@@ -257,8 +262,8 @@ def test_segment_pane_multiline_counts_cps_qc_and_commit(qtbot: QtBot, window: M
     qtbot.keyClicks(box, "!")
     w.approve()
     seg = w.project.state.segments[sid]
-    assert seg.translation("es").text == "Hola a todos\ny bienvenidos!"  # type: ignore[union-attr]
-    assert seg.translation("es").status.value == "approved"  # type: ignore[union-attr]
+    assert seg.translations["es"].text == "Hola a todos\ny bienvenidos!"
+    assert seg.translations["es"].status.value == "approved"
     assert pane.segment_id == w.proxy.id_at(1)
     w.undo()
     w.undo()
