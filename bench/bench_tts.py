@@ -33,7 +33,7 @@ import time
 import unicodedata
 import wave
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from taura_desktop.core.model import FitStatus, VoiceSpec
 from taura_desktop.dub.fit import FitCaps, fit_with_caps
+
+if TYPE_CHECKING:
+    from taura_desktop.engines.tts.base import TtsEngine
 
 ENGINES = {"es": ("espeak", "kokoro"), "en": ("espeak", "piper", "kokoro")}
 MODEL_OF = {"piper": ("piper", "en_US-joe-medium"), "kokoro": ("kokoro", "kokoro-82m")}
@@ -93,7 +96,7 @@ def demo_lines(work: Path, n: int | None) -> dict[str, Any]:
 # -- one engine, in a child process -------------------------------------------------------------
 
 
-def engine_for(name: str, models: Path) -> Any:
+def engine_for(name: str, models: Path) -> TtsEngine:
     from taura_desktop.engines.tts import open_engine
 
     if name == "espeak":

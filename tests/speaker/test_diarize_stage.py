@@ -4,9 +4,9 @@ voices per speaker, one undo step, resume, ``export --format json`` and the CLI'
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -62,7 +62,7 @@ def conversation(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Conver
 
 
 @pytest.fixture
-def worker() -> Any:
+def worker() -> Iterator[Worker]:
     w = Worker()
     yield w
     w.stop()

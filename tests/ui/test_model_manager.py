@@ -1,18 +1,23 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import NoReturn
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from taura_desktop.modelstore import catalog
+from taura_desktop.modelstore.catalog import CatalogEntry
+from taura_desktop.modelstore.download import ProgressFn
 from taura_desktop.modelstore.offline import set_offline
-from taura_desktop.modelstore.store import ModelStore
+from taura_desktop.modelstore.store import InstalledModel, ModelStore
 from taura_desktop.ui.model_manager import NON_COMMERCIAL, ModelManagerDialog
 from taura_desktop.ui.new_project import NewProjectDialog
+from taura_desktop.ui.settings import Settings
 
 
 def _voice_folder(where: Path, name: str = "xx_XX-test-low") -> Path:
@@ -31,14 +36,14 @@ def dialog(qtbot: QtBot, tmp_path: Path) -> ModelManagerDialog:
 
 
 @pytest.fixture
-def offline() -> Any:
+def offline() -> Iterator[None]:
     set_offline(True)
     yield
     set_offline(None)
 
 
 @pytest.fixture
-def online() -> Any:
+def online() -> Iterator[None]:
     set_offline(False)
     yield
     set_offline(None)
@@ -71,16 +76,20 @@ def test_download_disabled_offline_says_why(dialog: ModelManagerDialog, offline:
 def test_download_runs_off_thread_with_progress(
     qtbot: QtBot, dialog: ModelManagerDialog, online: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import threading
-
     from taura_desktop.modelstore import download as dl
 
     threads: list[str] = []
 
     def fake(
-        entry: Any, store: ModelStore, progress: Any = None, offline: Any = None, cancel: Any = None
-    ) -> Any:
+        entry: CatalogEntry,
+        store: ModelStore,
+        progress: ProgressFn | None = None,
+        offline: bool | None = None,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> InstalledModel:
         assert cancel is not None and not cancel.is_set()  # the dialog can cancel it
+        assert progress is not None
         threads.append(threading.current_thread().name)
         for done in (0, 50, 100):
             progress(dl.DownloadProgress(entry.name, "download", done, 100))
@@ -103,7 +112,7 @@ def test_download_failure_is_shown(
     from taura_desktop.errors import EngineUnavailableError
     from taura_desktop.modelstore import download as dl
 
-    def boom(*_a: Any, **_k: Any) -> Any:
+    def boom(*_a: object, **_k: object) -> NoReturn:
         raise EngineUnavailableError("cannot download model 'small': network unreachable")
 
     monkeypatch.setattr(dl, "download", boom)
@@ -119,8 +128,9 @@ def test_download_can_be_cancelled(
     from taura_desktop.errors import CancelledError
     from taura_desktop.modelstore import download as dl
 
-    def slow(entry: Any, store: ModelStore, progress: Any = None, cancel: Any = None, **_k: Any) -> Any:
-        assert cancel.wait(10), "the dialog never cancelled"
+    def slow(entry: CatalogEntry, store: ModelStore, *_a: object, cancel: threading.Event | None = None,
+             **_k: object) -> NoReturn:
+        assert cancel is not None and cancel.wait(10), "the dialog never cancelled"
         raise CancelledError(f"download of model '{entry.name}' cancelled")
 
     monkeypatch.setattr(dl, "download", slow)
@@ -155,7 +165,7 @@ def test_import_bad_path_one_line(qtbot: QtBot, dialog: ModelManagerDialog, tmp_
     assert dialog.last_error == f"{tmp_path / 'nope'}: not found"
 
 
-def test_new_project_links_missing_models(qtbot: QtBot, settings: Any) -> None:
+def test_new_project_links_missing_models(qtbot: QtBot, settings: Settings) -> None:
     d = NewProjectDialog()
     qtbot.addWidget(d)
     d.stage_checks["transcribe"].setEnabled(True)
