@@ -13,13 +13,12 @@ from taura_desktop.cli.progress import StageProgress
 from taura_desktop.core.project import Project
 from taura_desktop.core.timecode import clock
 from taura_desktop.errors import BadInputError, UsageError
-from taura_desktop.pipeline.deliver import VOICED_KINDS, ExportOptions
+from taura_desktop.pipeline.deliver import MASTER_KINDS, VOICED_KINDS, ExportOptions
 from taura_desktop.pipeline.stages import run_stage
 from taura_desktop.pipeline.stale import describe, stale_report
 from taura_desktop.pipeline.voice import VoiceOptions
+from taura_desktop.subtitles.io import WRITE_FORMATS
 
-SUB_FORMATS = ("srt", "vtt", "ass", "ttml")
-MASTER_FORMATS = ("mp4", "mkv")
 OTHER_FORMATS = ("stems", "otio", "burn", "json")
 
 
@@ -56,7 +55,7 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     p = sub.add_parser("export", help="export subtitles, a dubbed master, stems or a timeline")
     p.add_argument("project", type=Path)
     p.add_argument("--lang", default=None, help="language to export (default: source; masters: all targets)")
-    p.add_argument("--format", required=True, choices=SUB_FORMATS + MASTER_FORMATS + OTHER_FORMATS)
+    p.add_argument("--format", required=True, choices=WRITE_FORMATS + MASTER_KINDS + OTHER_FORMATS)
     p.add_argument("-o", "--output", type=Path, required=True)
     p.add_argument("--mix", choices=("replace", "duck", "background"), default="duck")
     p.add_argument(
@@ -164,7 +163,7 @@ def cmd_export(args: Any) -> int:
         with Project.open(args.project, read_only=True) as p:
             print(f"wrote {write_segments_json(p, args.lang, args.output)}")
         return 0
-    if args.format in SUB_FORMATS:  # reading is enough: works while another process writes
+    if args.format in WRITE_FORMATS:  # reading is enough: works while another process writes
         with Project.open(args.project, read_only=True) as p:
             out = projects.export_subtitles(p, args.lang, args.output, args.format)
         print(f"wrote {out}")

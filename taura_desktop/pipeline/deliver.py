@@ -18,7 +18,10 @@ from taura_desktop.errors import BadInputError, CancelledError, MediaError, Usag
 from taura_desktop.jobs.messages import ProgressMsg, TaskSpec, WarningMsg, WorkerMsg
 
 KINDS = ("mp4", "mkv", "stems", "otio", "burn", "subtitles")
-VOICED_KINDS = ("mp4", "mkv", "stems", "otio")  # kinds that carry the dub audio
+MASTER_KINDS = ("mp4", "mkv")  # dubbed master videos
+MIXED_KINDS = (*MASTER_KINDS, "stems")  # kinds whose audio is mixed (mix mode, loudness)
+VOICED_KINDS = (*MIXED_KINDS, "otio")  # kinds that carry the dub audio
+MEDIA_KINDS = (*VOICED_KINDS, "burn")  # kinds that need the project's media
 LOUDNESS = {"broadcast": -23.0, "web": -16.0}
 
 
@@ -50,12 +53,12 @@ class ExportStage:
         unknown = [x for x in langs if x not in project.meta.target_langs]
         if unknown:
             raise UsageError(f"{project.path}: has no target language {', '.join(unknown)}")
-        if options.kind in ("mp4", "mkv", "burn", "otio", "stems"):
+        if options.kind in MEDIA_KINDS:
             media = project.meta.media
             if media is None or not Path(media.path).is_file():
                 where = media.path if media else str(project.path)
                 raise MediaError(f"{where}: the project's video is missing (moved or deleted?)")
-        if options.mix == "background" and options.kind in ("mp4", "mkv", "stems"):
+        if options.mix == "background" and options.kind in MIXED_KINDS:
             from taura_desktop.modelstore.store import ModelStore
 
             ModelStore().path("separation", "htdemucs")  # exit 4 with how to get it
@@ -178,7 +181,7 @@ def export(
     video = Path(media.path)
     background: Path | None = None
     stage_progress = progress
-    if o.mix == "background" and o.kind in ("mp4", "mkv", "stems"):
+    if o.mix == "background" and o.kind in MIXED_KINDS:
         from taura_desktop.paths import cache_dir
         from taura_desktop.pipeline.separate import background_stem
 

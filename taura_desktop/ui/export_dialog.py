@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from taura_desktop.core.project import Project
-from taura_desktop.pipeline.deliver import ExportOptions
+from taura_desktop.pipeline.deliver import MEDIA_KINDS, MIXED_KINDS, ExportOptions
+from taura_desktop.subtitles.io import WRITE_FORMATS
 
 # (kind, label, output is a folder, file suffix)
 KINDS: tuple[tuple[str, str, bool, str], ...] = (
@@ -47,9 +48,6 @@ MIX_MODES = (
     ("background", "Dub over the background (separated music/effects)"),
 )
 LOUDNESS = (("broadcast", "Broadcast (EBU R128, -23 LUFS)"), ("web", "Web (-16 LUFS)"))
-SUBTITLE_FORMATS = ("srt", "vtt", "ass", "ttml")
-_MIXED = {"mp4", "mkv", "stems"}
-_NEEDS_MEDIA = {"mp4", "mkv", "stems", "otio", "burn"}
 
 
 def background_available() -> bool:
@@ -113,7 +111,7 @@ class ExportDialog(QDialog):
             self.loud_box.addItem(self.tr(label), value)
         self.format_checks: dict[str, QCheckBox] = {}
         fmt_row = QHBoxLayout()
-        for fmt in SUBTITLE_FORMATS:
+        for fmt in WRITE_FORMATS:
             box = QCheckBox(fmt.upper(), self)
             box.setChecked(True)
             box.toggled.connect(lambda _on: self._refresh())
@@ -178,8 +176,8 @@ class ExportDialog(QDialog):
 
     def _kind_changed(self) -> None:
         kind = self.kind()
-        self.mix_box.setEnabled(kind in _MIXED)
-        self.loud_box.setEnabled(kind in _MIXED)
+        self.mix_box.setEnabled(kind in MIXED_KINDS)
+        self.loud_box.setEnabled(kind in MIXED_KINDS)
         for box in self.format_checks.values():
             box.setEnabled(kind == "subtitles")
         if not self._output_touched:
@@ -199,12 +197,12 @@ class ExportDialog(QDialog):
         if kind == "subtitles" and not self.formats():
             return self.tr("Choose at least one subtitle format.")
         media = self.project.meta.media
-        if kind in _NEEDS_MEDIA and (media is None or not Path(media.path).is_file()):
+        if kind in MEDIA_KINDS and (media is None or not Path(media.path).is_file()):
             where = media.path if media is not None else self.project.path.name
             return self.tr(
                 "The project's video is missing ({0}); only subtitles can be exported."
             ).format(where)
-        if kind in _MIXED and self.mix_box.currentData() == "background" and not background_available():
+        if kind in MIXED_KINDS and self.mix_box.currentData() == "background" and not background_available():
             return self.tr(
                 "The background mix needs the music/effects separation model (htdemucs): import it "
                 "in File > Models, or choose duck or replace."
@@ -268,7 +266,7 @@ class ExportDialog(QDialog):
             langs=langs,
             mix=str(self.mix_box.currentData()),
             loudness=str(self.loud_box.currentData()),
-            subtitle_formats=self.formats() or SUBTITLE_FORMATS,
+            subtitle_formats=self.formats() or WRITE_FORMATS,
         )
 
     def label(self) -> str:
