@@ -18,8 +18,13 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from taura_desktop.core.model import VoiceSpec
+from taura_desktop.engines.tts.espeak import EspeakEngine, default_voice_for
+from taura_desktop.engines.tts.kokoro import voice_names
+from taura_desktop.engines.tts.phonemes import espeak_voice_for
+from taura_desktop.engines.tts.xtts import xtts_language
 from taura_desktop.errors import BadInputError, EngineUnavailableError, TauraError
 from taura_desktop.languages import primary_language
+from taura_desktop.modelstore.store import ModelStore
 
 ENGINES = ("espeak", "piper", "kokoro", "xtts")
 KOKORO_MODEL = "kokoro-82m"
@@ -28,8 +33,6 @@ KOKORO_GOOD_LANGS: tuple[str, ...] = ("en", "es")  # measured: Whisper base roun
 
 def installed_piper_voices(lang: str, models_root: str | Path | None = None) -> list[str]:
     """Installed piper voices whose name says they speak ``lang`` (``en_US-joe-medium`` -> en)."""
-    from taura_desktop.modelstore.store import ModelStore
-
     try:
         models = ModelStore(models_root).list_installed("piper")
     except TauraError:
@@ -40,8 +43,6 @@ def installed_piper_voices(lang: str, models_root: str | Path | None = None) -> 
 
 def kokoro_folder(models_root: str | Path | None = None) -> Path | None:
     """The installed Kokoro model folder, or None."""
-    from taura_desktop.modelstore.store import ModelStore
-
     try:
         store = ModelStore(models_root)
         return store.path("kokoro", KOKORO_MODEL) if store.is_installed("kokoro", KOKORO_MODEL) else None
@@ -53,8 +54,6 @@ def kokoro_voices(models_root: str | Path | None = None) -> list[str]:
     folder = kokoro_folder(models_root)
     if folder is None:
         return []
-    from taura_desktop.engines.tts.kokoro import voice_names
-
     try:
         return voice_names(folder)
     except TauraError:
@@ -96,8 +95,6 @@ def default_voices(
     """
     engine = engine or default_engine(lang, models_root)
     if engine == "espeak":
-        from taura_desktop.engines.tts.espeak import default_voice_for
-
         return {sid: VoiceSpec(engine="espeak", voice=default_voice_for(lang, i))
                 for i, sid in enumerate(speaker_ids)}
     if engine == "piper":
@@ -107,8 +104,6 @@ def default_voices(
         return {sid: VoiceSpec(engine="piper", voice=names[i % len(names)])
                 for i, sid in enumerate(speaker_ids)}
     if engine == "kokoro":
-        from taura_desktop.engines.tts.phonemes import espeak_voice_for
-
         espeak_voice_for(lang)  # EngineUnavailableError for a language Kokoro cannot speak
         names = kokoro_voices(models_root)
         if not names:
@@ -141,8 +136,6 @@ def voice_choices(lang: str, models_root: str | Path | None = None) -> list[tupl
         for name in kokoro_voices(models_root):
             out.append((VoiceSpec(engine="kokoro", voice=name), f"Kokoro {name}"))
     try:
-        from taura_desktop.engines.tts.espeak import EspeakEngine
-
         for v in EspeakEngine().voices(lang):
             out.append((VoiceSpec(engine="espeak", voice=v.id), f"eSpeak NG {v.name} ({v.id})"))
     except TauraError:
@@ -160,8 +153,6 @@ def validate_voice(spec: VoiceSpec, lang: str, *, installed: Collection[str] | N
     if not 0.5 <= spec.rate <= 2.0:
         raise BadInputError(f"voice '{spec.voice or spec.engine}': rate {spec.rate} outside 0.5..2.0")
     if spec.engine == "espeak":
-        from taura_desktop.engines.tts.espeak import EspeakEngine, default_voice_for
-
         if spec.pitch is not None and not 0 <= spec.pitch <= 99:
             raise BadInputError(f"espeak voice '{spec.voice}': pitch {spec.pitch} outside 0..99")
         EspeakEngine().check_voice(spec.voice or default_voice_for(lang))
@@ -172,14 +163,10 @@ def validate_voice(spec: VoiceSpec, lang: str, *, installed: Collection[str] | N
         if installed is not None and name not in installed:
             raise EngineUnavailableError(f"piper voice '{name}': not installed")
     elif spec.engine == "kokoro":
-        from taura_desktop.engines.tts.phonemes import espeak_voice_for
-
         espeak_voice_for(lang)
         if installed is not None and spec.voice and spec.voice not in installed:
             raise EngineUnavailableError(f"kokoro voice '{spec.voice}': not in the model")
     else:
-        from taura_desktop.engines.tts.xtts import xtts_language
-
         xtts_language(lang)
         if not spec.voice and not spec.reference_segment_ids:
             raise BadInputError("xtts voice: no speaker name or reference segments")

@@ -14,6 +14,7 @@ from pathlib import Path
 from taura_desktop.errors import SubtitleError, UsageError
 from taura_desktop.export._proc import Cancel, Progress, check_cancel, run_ffmpeg
 from taura_desktop.export.atomic import atomic_output, scratch_dir
+from taura_desktop.media.probe import probe
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 _SAFE_FONT = re.compile(r"^[\w .\-]+$")
@@ -69,8 +70,6 @@ def burn_in(
     for SRT, None means ``BurnStyle()``). Audio tracks of ``video`` are copied as they are, so
     burning a dubbed master keeps its dub tracks and tags.
     """
-    from taura_desktop.media.probe import probe
-
     video, subtitle_path, out = Path(video), Path(subtitle_path), Path(out)
     info = probe(video)
     if not info.has_video:

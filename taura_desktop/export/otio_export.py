@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from taura_desktop.errors import EngineUnavailableError, MediaError, UsageError
+from taura_desktop.export.atomic import atomic_output
 
 META_KEY = "taura"
 SCHEMA = 1
@@ -180,8 +181,6 @@ def export_otio(
 
 
 def _write(otio: Any, tl: Any, out: Path, adapter: str) -> None:
-    from taura_desktop.export.atomic import atomic_output
-
     with atomic_output(out) as tmp:
         try:
             otio.adapters.write_to_file(tl, str(tmp), adapter_name=adapter)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
+from taura_desktop import errors
 from taura_desktop.core.project import Project
 from taura_desktop.errors import CancelledError, EngineUnavailableError, ExitCode, TauraError
 from taura_desktop.jobs.messages import (
@@ -56,8 +57,6 @@ _ERRORS: dict[int, type[TauraError]] = {
 
 
 def _error_for(msg: ErrorMsg) -> TauraError:
-    from taura_desktop import errors
-
     cls = getattr(errors, msg.error_type, None)
     if isinstance(cls, type) and issubclass(cls, TauraError):
         return cls(msg.message)

@@ -18,6 +18,7 @@ from typing import Any
 
 from taura_desktop.errors import CancelledError, ExitCode, TauraError
 from taura_desktop.jobs.messages import DoneMsg, ErrorMsg, TaskSpec, WarningMsg, WorkerMsg
+from taura_desktop.modelstore.offline import block_network, is_offline
 
 CANCEL = "cancel"
 STOP = None
@@ -47,8 +48,6 @@ def execute(task: TaskSpec, emit: Emit, cancelled: Callable[[], bool]) -> DoneMs
 
 
 def _serve(conn: Connection) -> None:
-    from taura_desktop.modelstore.offline import block_network, is_offline
-
     if is_offline():
         with block_network() as guard:
 

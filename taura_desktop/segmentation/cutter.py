@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from taura_desktop.core.model import Word
-from taura_desktop.segmentation.linebreak import boundary_scores, join_lines, split_lines
+from taura_desktop.segmentation.linebreak import boundary_scores, join_lines, split_lines, tokenize
 from taura_desktop.segmentation.profiles import NETFLIX, Profile, display_width, word_separator
 from taura_desktop.segmentation.qc import QcInput, check_cues
 
@@ -276,8 +276,6 @@ def cut_words(
 def estimate_words(start_ms: int, end_ms: int, text: str, lang: str = "en") -> list[Word]:
     """Spread the words of ``text`` over ``[start_ms, end_ms]`` in proportion to their length
     (plus one for the space), for subtitles imported without word timings."""
-    from taura_desktop.segmentation.linebreak import tokenize
-
     toks = tokenize(text, lang)
     if not toks:
         return []

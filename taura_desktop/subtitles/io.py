@@ -25,6 +25,7 @@ from typing import Any
 from taura_desktop.atomic import write_text_atomic
 from taura_desktop.errors import SubtitleError
 from taura_desktop.subtitles.encoding import decode_text
+from taura_desktop.subtitles.ttml import parse_ttml, render_ttml
 
 MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_MICRODVD_FPS = 25.0
@@ -221,8 +222,6 @@ def read_subtitles(path: str | os.PathLike[str], encoding: str | None = None,
     cues: list[Cue] = []
     dropped = 0
     if fmt == "ttml":
-        from taura_desktop.subtitles.ttml import parse_ttml
-
         try:
             parsed = parse_ttml(text)
         except Exception as exc:  # ElementTree/ValueError on malformed XML or times
@@ -437,8 +436,6 @@ def render_subtitles(cues: Sequence[Cue], fmt: str, lang: str = "und") -> str:
     if fmt == "ass":
         return _ass(ordered)
     if fmt == "ttml":
-        from taura_desktop.subtitles.ttml import render_ttml
-
         return render_ttml(ordered, lang=lang)
     raise SubtitleError(f"subtitle format {fmt!r}: cannot be written (use one of "
                         f"{', '.join(WRITE_FORMATS)})")

@@ -15,6 +15,7 @@ from taura_desktop.engines.separation.base import (
     overlap_add,
     separate_file,
 )
+from taura_desktop.engines.separation.onnx_demucs import OnnxSeparator
 
 __all__ = ["SeparationResult", "Separator", "open_separator", "overlap_add", "separate_file"]
 
@@ -22,6 +23,4 @@ __all__ = ["SeparationResult", "Separator", "open_separator", "overlap_add", "se
 def open_separator(model_dir: Path, *, device: str = "auto") -> Separator:
     """Load the separation model in ``model_dir`` (an ONNX waveform model + separation.json).
     EngineUnavailableError (exit 4) when it is missing, BadInputError for a bad config."""
-    from taura_desktop.engines.separation.onnx_demucs import OnnxSeparator
-
     return OnnxSeparator(Path(model_dir), device=device)

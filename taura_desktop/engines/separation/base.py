@@ -26,6 +26,8 @@ import numpy as np
 
 from taura_desktop.errors import CancelledError, MediaError, UsageError
 from taura_desktop.media.audio_io import to_int16
+from taura_desktop.media.decode import iter_audio_blocks
+from taura_desktop.media.probe import audio_channels, probe_cached
 
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
@@ -238,9 +240,6 @@ def separate_file(
     without audio; CancelledError when ``cancel()`` turns true or ``progress`` raises it —
     in both cases no output file is left behind (an existing one is untouched).
     """
-    from taura_desktop.media.decode import iter_audio_blocks
-    from taura_desktop.media.probe import audio_channels, probe_cached
-
     if chunk_s <= 0 or overlap_s < 0 or overlap_s * 2 > chunk_s:
         raise UsageError(f"separation: bad chunking (chunk {chunk_s} s, overlap {overlap_s} s)")
     src = Path(media_path)

@@ -35,6 +35,7 @@ import numpy as np
 
 from taura_desktop.engines.separation.base import SeparationResult
 from taura_desktop.errors import BadInputError, EngineUnavailableError, UsageError, first_line
+from taura_desktop.media.audio_io import resample
 
 log = logging.getLogger(__name__)
 
@@ -315,8 +316,6 @@ class OnnxSeparator:
             raise UsageError(f"separation: samples must be (n,) or (n, channels), got {x.shape}")
         mono = x.ndim == 1
         if sr != self.sample_rate:
-            from taura_desktop.media.audio_io import resample
-
             x = resample(x, sr, self.sample_rate)
         frames = x.reshape(-1, 1) if mono else x
         c_in, c = frames.shape[1], self.channels

@@ -5,6 +5,7 @@
 """
 
 from taura_desktop.engines.speaker.base import EMBEDDING_SIZE, SAMPLE_RATE, SpeakerEncoder, Window
+from taura_desktop.engines.speaker.ge2e import Ge2eEncoder
 
 __all__ = ["EMBEDDING_SIZE", "SAMPLE_RATE", "SpeakerEncoder", "Window", "open_encoder"]
 
@@ -12,7 +13,5 @@ __all__ = ["EMBEDDING_SIZE", "SAMPLE_RATE", "SpeakerEncoder", "Window", "open_en
 def open_encoder(model_dir: str, device: str = "cpu") -> SpeakerEncoder:
     """Load the encoder whose weights are in ``model_dir`` (a model-store folder)."""
     from pathlib import Path
-
-    from taura_desktop.engines.speaker.ge2e import Ge2eEncoder
 
     return Ge2eEncoder(Path(model_dir), device=device)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from taura_desktop.engines.tts.base import SynthRequest, SynthResult, VoiceInfo, effective_speed
+from taura_desktop.engines.tts.espeak import espeak_version
 from taura_desktop.engines.tts.phonemes import KOKORO_LANGUAGES, phonemize, split_ids
 from taura_desktop.errors import BadInputError, EngineUnavailableError, first_line
 from taura_desktop.languages import language_tag
@@ -50,8 +51,6 @@ def model_files(folder: Path) -> tuple[Path, Path, Path]:
 def model_version(folder: Path) -> str:
     """Identity of the model for clip cache keys, known without loading anything."""
     from importlib.metadata import PackageNotFoundError, version
-
-    from taura_desktop.engines.tts.espeak import espeak_version
 
     onnx, _vocab, npz = model_files(folder)
     try:

@@ -18,6 +18,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from taura_desktop.engines.tts.espeak import find_binary
 from taura_desktop.errors import EngineUnavailableError
 from taura_desktop.languages import ESPEAK_VOICES, language_tag
 
@@ -115,8 +116,6 @@ def _espeak(binary: str, voice: str, lines: Sequence[str]) -> list[str]:
 def espeak_ipa(lines: Sequence[str], voice: str, *, binary: str | None = None) -> list[str]:
     """IPA (tied) of each line: one espeak-ng call for all, one per line when espeak-ng does not
     give back exactly one clause per line."""
-    from taura_desktop.engines.tts.espeak import find_binary
-
     if not lines:
         return []
     exe = binary or find_binary()
