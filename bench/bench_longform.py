@@ -24,7 +24,8 @@ with the real CLI: ``taura new``, ``import-subs``, ``translate --engine apertium
 
 ``--extra-words N`` makes every line N words longer (a denser dub: most lines then speak
 longer than their slot and are time-compressed, the case where a project stores most);
-``--size-only`` stops after the size, open and re-voice figures.
+``--size-only`` stops after the size, open and re-voice figures; ``--cold-only`` after the
+cold export.
 
 Prints one table per length and writes all figures as JSON (``--json``).
 """
@@ -248,7 +249,7 @@ def mb(path: Path) -> float:
 
 
 def measure(cache: Path, minutes: int, kinds: list[str], compare_pcm: bool = True,
-            extra_words: int = 0, size_only: bool = False) -> dict[str, float]:
+            extra_words: int = 0, size_only: bool = False, cold_only: bool = False) -> dict[str, float]:
     res = build(cache, minutes, extra_words)
     d = cache / (f"{minutes}min" + (f"-w{extra_words}" if extra_words else ""))
     video = d / "video.mp4"
@@ -288,6 +289,8 @@ def measure(cache: Path, minutes: int, kinds: list[str], compare_pcm: bool = Tru
         wall, peak = export("mp4", proj, tmp / "cold.mp4", cold_cache)
         res["export mp4 cold s"], res["export mp4 cold peak MB"] = round(wall, 2), round(peak, 1)
         res["export mp4 cold cpu s"] = round(CPU_S[0], 2)
+        if cold_only:
+            return res
         wall, peak = export("mp4", proj, tmp / "warm.mp4", cold_cache)
         res["export mp4 warm s"], res["export mp4 warm peak MB"] = round(wall, 2), round(peak, 1)
         res["export mp4 warm cpu s"] = round(CPU_S[0], 2)
@@ -326,6 +329,7 @@ def main() -> None:
     ap.add_argument("--no-pcm", default="", help="lengths (minutes) that skip the PCM-clip comparison")
     ap.add_argument("--extra-words", type=int, default=0, help="words added to every line (a denser dub)")
     ap.add_argument("--size-only", action="store_true", help="only size, open and re-voice figures")
+    ap.add_argument("--cold-only", action="store_true", help="export once (cold) and stop: no warm/floor")
     a = ap.parse_args()
     a.cache.mkdir(parents=True, exist_ok=True)
     kinds = [k for k in a.kinds.split(",") if k]
@@ -333,14 +337,14 @@ def main() -> None:
     for minutes in (int(x) for x in a.lengths.split(",") if x):
         print(f"== {minutes} min ==", flush=True)
         r = measure(a.cache, minutes, kinds, str(minutes) not in a.no_pcm.split(","),
-                    a.extra_words, a.size_only)
+                    a.extra_words, a.size_only, a.cold_only)
         results[f"{minutes} min"] = r
         for k, v in r.items():
             print(f"  {k:<40} {v}", flush=True)
         if a.json is not None:
             a.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     keys = list(results)
-    if len(keys) >= 2 and not a.size_only:
+    if len(keys) >= 2 and not (a.size_only or a.cold_only):
         first = results[keys[0]]
         for k in keys[1:]:
             ratio = results[k]["export mp4 warm peak MB"] / first["export mp4 warm peak MB"]
