@@ -42,21 +42,18 @@ SUFFIX = ".taura"
 
 
 def _migrate_0_to_1(db: sqlite3.Connection) -> None:
-    db.executescript(
-        """
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE speakers (id TEXT PRIMARY KEY, data TEXT NOT NULL);
-        CREATE TABLE segments (
-            id TEXT PRIMARY KEY,
-            start_ms INTEGER NOT NULL,
-            end_ms INTEGER NOT NULL,
-            data TEXT NOT NULL
-        );
-        CREATE INDEX segments_start ON segments (start_ms);
-        CREATE TABLE clips (key TEXT PRIMARY KEY, sample_rate INTEGER NOT NULL, data BLOB NOT NULL);
-        CREATE TABLE cache (key TEXT PRIMARY KEY, data BLOB NOT NULL);
-        """
-    )
+    # one execute per statement: executescript would commit, and a migration runs inside the
+    # caller's transaction (all of it or nothing)
+    for statement in (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE speakers (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
+        "CREATE TABLE segments (id TEXT PRIMARY KEY, start_ms INTEGER NOT NULL,"
+        " end_ms INTEGER NOT NULL, data TEXT NOT NULL)",
+        "CREATE INDEX segments_start ON segments (start_ms)",
+        "CREATE TABLE clips (key TEXT PRIMARY KEY, sample_rate INTEGER NOT NULL, data BLOB NOT NULL)",
+        "CREATE TABLE cache (key TEXT PRIMARY KEY, data BLOB NOT NULL)",
+    ):
+        db.execute(statement)
 
 
 # MIGRATIONS[n] upgrades a database at schema n to n + 1.

@@ -161,3 +161,17 @@ def test_garbage_rows_give_project_error(tmp_path: Path, value: str) -> None:
             assert isinstance(p.segment("s0").source_text, str)
     except ProjectError as exc:
         assert str(path) in str(exc)
+
+
+def test_migrations_run_inside_the_callers_transaction(tmp_path: Path) -> None:
+    """A migration that fails half-way leaves nothing behind: each one runs in the upgrade's
+    transaction (the first one used executescript, which commits on its own)."""
+    from taura_desktop.core.store import MIGRATIONS
+
+    db = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    for version in sorted(MIGRATIONS):
+        MIGRATIONS[version](db)
+    db.execute("ROLLBACK")
+    assert db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    db.close()
