@@ -31,6 +31,7 @@ from taura_desktop.dub.fit import FitCaps, apply_fit, fit_with_caps
 from taura_desktop.dub.trim import trim_silence
 from taura_desktop.engines.tts.base import SynthRequest, TtsEngine
 from taura_desktop.errors import BadInputError
+from taura_desktop.media.audio_io import from_int16
 
 # Version of what is done to synthesized audio before it is stored (part of every clip key:
 # clips made by an older pipeline are stale). "trim1": leading/trailing silence trimmed.
@@ -76,10 +77,6 @@ def clip_key(text: str, voice: VoiceSpec, engine_version: str, speed: float, lan
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
     return clipcodec.to_pcm16(samples)
-
-
-def to_float32(samples: np.ndarray) -> np.ndarray:
-    return np.asarray(samples, dtype=np.float32) / 32768.0
 
 
 def _duration_ms(n: int, sr: int) -> int:
@@ -137,12 +134,12 @@ def load_fitted(sink: ClipSink, clip: VoiceClip) -> tuple[int, np.ndarray]:
         raise BadInputError(f"voice clip {clip.key}: audio missing from the project")
     sr, natural = got
     if clip.fit is None or not needs_fitted_audio(clip.fit):
-        return sr, to_float32(natural)
+        return sr, from_int16(natural)
     fkey = fitted_key(clip.key, clip.fit)
     fitted = sink.get_clip(fkey)
     if fitted is not None:
-        return fitted[0], to_float32(fitted[1])
-    out = apply_fit(to_float32(natural), sr, clip.fit)
+        return fitted[0], from_int16(fitted[1])
+    out = apply_fit(from_int16(natural), sr, clip.fit)
     sink.put_clip(fkey, sr, to_int16(out))
     return sr, out
 
@@ -170,7 +167,7 @@ def _finish(engine_name: str, sink: ClipSink, key: str, sr: int, natural: np.nda
     if needs_fitted_audio(fit):
         fkey = fitted_key(key, fit)
         if not sink.has_clip(fkey):
-            src = natural if natural is not None else to_float32(pcm)
+            src = natural if natural is not None else from_int16(pcm)
             sink.put_clip(fkey, sr, to_int16(apply_fit(src, sr, fit)))
     return VoiceClip(key=key, sample_rate=sr, duration_ms=fit.placed_ms, engine=engine_name, fit=fit)
 

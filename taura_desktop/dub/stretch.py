@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 from taura_desktop.errors import BadInputError, EngineUnavailableError
-from taura_desktop.media.audio_io import to_int16
+from taura_desktop.media.audio_io import from_int16, to_int16
 
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
 Backend = Literal["auto", "cli", "ffmpeg"]
@@ -84,7 +84,7 @@ def _stretch_cli(x: np.ndarray, sr: int, speed: float, binary: str) -> np.ndarra
             raise EngineUnavailableError(f"rubberband failed: {why}")
         with wave.open(dst, "rb") as w:
             frames = w.readframes(w.getnframes())
-    return np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
+    return from_int16(np.frombuffer(frames, dtype="<i2"))
 
 
 def time_stretch(samples: np.ndarray, sr: int, speed: float, *, backend: Backend = "auto") -> np.ndarray:

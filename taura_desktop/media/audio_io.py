@@ -73,7 +73,7 @@ def _parse_wav(p: Path, raw: bytes) -> tuple[np.ndarray, int] | None:
         return None
     data = data[: (len(data) // frame) * frame]
     if tag == _PCM and bits == 16:
-        arr = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
+        arr = from_int16(np.frombuffer(data, dtype="<i2"))
     elif tag == _PCM and bits == 8:
         arr = (np.frombuffer(data, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
     elif tag == _PCM and bits == 24:

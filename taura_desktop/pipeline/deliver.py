@@ -95,9 +95,10 @@ def dub_tracks(state: ProjectState, store: ProjectStore, langs: Sequence[str]) -
 
     import numpy as np
 
-    from taura_desktop.dub.cache import placed_key, to_float32
+    from taura_desktop.dub.cache import placed_key
     from taura_desktop.export.render import DubTrack, PlacedClip
     from taura_desktop.languages import language_name
+    from taura_desktop.media.audio_io import from_int16
 
     lock = threading.Lock()  # the mixer may read clips from worker threads: one connection
 
@@ -107,7 +108,7 @@ def dub_tracks(state: ProjectState, store: ProjectStore, langs: Sequence[str]) -
                 got = store.get_clip(key)
             if got is None:
                 raise MediaError(f"{store.path}: voice clip {key} is missing from the project")
-            return to_float32(got[1])
+            return from_int16(got[1])
         return load
 
     tracks = []

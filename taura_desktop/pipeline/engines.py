@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from taura_desktop.engines.mt.base import MtEngine, no_pair_error
+from taura_desktop.engines.tts import open_engine
 from taura_desktop.engines.tts.base import TtsEngine
 from taura_desktop.errors import EngineUnavailableError, UsageError
 from taura_desktop.modelstore.store import ModelStore
@@ -105,23 +106,7 @@ def tts_engine(name: str, voice: str, models_root: str, xtts_license_accepted: b
 
 @cache
 def _tts_engine(name: str, voice: str, models_root: str, xtts_license_accepted: bool) -> TtsEngine:
-    if name == "espeak":
-        from taura_desktop.engines.tts.espeak import EspeakEngine
-
-        return EspeakEngine()
-    path = tts_model_path(name, voice, models_root)
-    assert path is not None
-    if name == "piper":
-        from taura_desktop.engines.tts.piper import PiperEngine
-
-        return PiperEngine(path)
-    if name == "kokoro":
-        from taura_desktop.engines.tts.kokoro import KokoroEngine
-
-        return KokoroEngine(path)
-    from taura_desktop.engines.tts.xtts import XttsEngine
-
-    return XttsEngine(path, license_accepted=xtts_license_accepted)
+    return open_engine(name, tts_model_path(name, voice, models_root), license_accepted=xtts_license_accepted)
 
 @cache
 def whisper_engine(model_dir: str, device: str) -> object:

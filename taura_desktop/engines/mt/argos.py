@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from taura_desktop.device import cuda_available
 from taura_desktop.engines.mt.base import (
     CancelFn,
     ProgressFn,
@@ -102,12 +103,7 @@ def _version_key(version: str) -> tuple[int, ...]:
 def pick_device(device: str = "auto") -> str:
     if device != "auto":
         return device
-    try:
-        import ctranslate2
-
-        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    except Exception:  # pragma: no cover - ctranslate2 broken at runtime
-        return "cpu"
+    return "cuda" if cuda_available() else "cpu"
 
 
 class _Loaded:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from taura_desktop.device import onnx_cuda_available
 from taura_desktop.engines.tts.base import SynthRequest, SynthResult, VoiceInfo, effective_speed
 from taura_desktop.engines.tts.espeak import espeak_version
 from taura_desktop.engines.tts.phonemes import KOKORO_LANGUAGES, phonemize, split_ids
@@ -102,14 +103,6 @@ def read_voices(path: Path) -> dict[str, np.ndarray]:
     return {k: v.reshape(v.shape[0], 256) for k, v in voices.items()}
 
 
-def cuda_available() -> bool:
-    try:
-        import onnxruntime
-    except ImportError:
-        return False
-    return "CUDAExecutionProvider" in onnxruntime.get_available_providers()
-
-
 class KokoroEngine:
     """One loaded Kokoro model with all its voices (per worker process)."""
 
@@ -127,7 +120,7 @@ class KokoroEngine:
             raise EngineUnavailableError(
                 "kokoro: the onnxruntime package is not installed (pip install onnxruntime)"
             ) from None
-        self.use_cuda = cuda_available() if use_cuda == "auto" else bool(use_cuda)
+        self.use_cuda = onnx_cuda_available() if use_cuda == "auto" else bool(use_cuda)
         providers = ["CPUExecutionProvider"]
         if self.use_cuda:
             providers.insert(0, "CUDAExecutionProvider")

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from taura_desktop.device import onnx_cuda_available
 from taura_desktop.engines.tts.base import (
     SynthRequest,
     SynthResult,
@@ -63,14 +64,6 @@ def model_version(voice_path: Path) -> str:
     return f"piper-tts {pkg}:{voice_path.stem}:{voice_path.stat().st_size}"
 
 
-def cuda_available() -> bool:
-    try:
-        import onnxruntime
-    except ImportError:
-        return False
-    return "CUDAExecutionProvider" in onnxruntime.get_available_providers()
-
-
 class PiperEngine:
     """One loaded piper voice (per worker process)."""
 
@@ -88,7 +81,7 @@ class PiperEngine:
                 "piper: the piper-tts package is not installed (pip install piper-tts)"
             ) from None
         self._synth_config_cls = SynthesisConfig
-        self.use_cuda = cuda_available() if use_cuda == "auto" else bool(use_cuda)
+        self.use_cuda = onnx_cuda_available() if use_cuda == "auto" else bool(use_cuda)
         try:
             self._voice = piper.PiperVoice.load(voice_path, use_cuda=self.use_cuda)
         except Exception as exc:  # onnxruntime raises its own exception types
