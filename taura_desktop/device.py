@@ -6,7 +6,6 @@ Every probe is guarded: a missing or broken CUDA runtime reads as "no GPU", neve
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -41,33 +40,3 @@ def onnx_providers() -> list[str]:
 def onnx_cuda_available() -> bool:
     """True when onnxruntime (piper, Silero VAD) offers the CUDA execution provider."""
     return "CUDAExecutionProvider" in onnx_providers()
-
-
-def describe_devices() -> dict[str, Any]:
-    """A plain dict for `taura doctor`/the About dialog: what can run where."""
-    info: dict[str, Any] = {
-        "cuda_devices": cuda_device_count(),
-        "ctranslate2_version": None,
-        "ctranslate2_compute_types": {},
-        "onnxruntime_version": None,
-        "onnxruntime_providers": onnx_providers(),
-    }
-    try:
-        import ctranslate2
-
-        info["ctranslate2_version"] = ctranslate2.__version__
-        types: dict[str, list[str]] = {"cpu": sorted(ctranslate2.get_supported_compute_types("cpu"))}
-        if info["cuda_devices"]:
-            types["cuda"] = sorted(ctranslate2.get_supported_compute_types("cuda"))
-        info["ctranslate2_compute_types"] = types
-    except Exception as err:
-        log.debug("ctranslate2 description failed: %s", err)
-    try:
-        import onnxruntime
-
-        info["onnxruntime_version"] = onnxruntime.__version__
-    except Exception as err:
-        log.debug("onnxruntime description failed: %s", err)
-    info["cuda"] = bool(info["cuda_devices"])
-    info["onnx_cuda"] = "CUDAExecutionProvider" in info["onnxruntime_providers"]
-    return info

@@ -1,10 +1,13 @@
-"""The media's waveform peaks, cached inside the project file."""
+"""The media's waveform peaks, cached inside the project file.
+
+Decoding is slow for long media: the editor computes the peaks
+(:func:`taura_desktop.media.peaks.compute_peaks`) on a thread and stores them here."""
 
 from __future__ import annotations
 
 from taura_desktop.core.project import Project
 from taura_desktop.errors import UsageError
-from taura_desktop.media.peaks import Peaks, compute_peaks
+from taura_desktop.media.peaks import Peaks
 
 PEAKS_BUCKET_MS = 10
 
@@ -29,16 +32,3 @@ def cached_peaks(project: Project, bucket_ms: int = PEAKS_BUCKET_MS) -> Peaks | 
 
 def store_peaks(project: Project, peaks: Peaks) -> None:
     project.store.put_cache(_peaks_key(project, peaks.bucket_ms), peaks.to_bytes())
-
-
-def waveform_peaks(project: Project, bucket_ms: int = PEAKS_BUCKET_MS) -> Peaks:
-    """The media's waveform peaks, computed once and cached inside the project file.
-    Decoding is slow for long media: the editor calls the parts from a thread."""
-    peaks = cached_peaks(project, bucket_ms)
-    if peaks is None:
-        media = project.meta.media
-        if media is None:
-            raise UsageError(f"{project.path}: the project has no media")
-        peaks = compute_peaks(media.path, bucket_ms)
-        store_peaks(project, peaks)
-    return peaks

@@ -306,14 +306,6 @@ def set_status(state: ProjectState, seg_ids: Iterable[str], lang: str, status: S
     return Edit(label[status], segments=tuple(pairs))
 
 
-def set_clip(state: ProjectState, seg_id: str, lang: str, clip: VoiceClip | None) -> Edit:
-    seg = _get(state, seg_id)
-    tr = seg.translation(lang)
-    if tr is None:
-        raise EditError(f"segment {seg_id} has no {lang} translation to voice")
-    return Edit("Voice segment", segments=((seg, seg.with_translation(lang, replace(tr, clip=clip))),))
-
-
 def set_clips(state: ProjectState, lang: str, clips: Mapping[str, VoiceClip | None]) -> Edit:
     pairs = []
     for sid, clip in clips.items():

@@ -14,15 +14,14 @@ both call ``speaker_default`` / ``default_voices``, so they always agree.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from taura_desktop.core.model import VoiceSpec
 from taura_desktop.engines.tts.espeak import EspeakEngine, default_voice_for
 from taura_desktop.engines.tts.kokoro import voice_names
 from taura_desktop.engines.tts.phonemes import espeak_voice_for
-from taura_desktop.engines.tts.xtts import xtts_language
-from taura_desktop.errors import BadInputError, EngineUnavailableError, TauraError
+from taura_desktop.errors import EngineUnavailableError, TauraError
 from taura_desktop.languages import primary_language
 from taura_desktop.modelstore.store import ModelStore
 
@@ -141,32 +140,3 @@ def voice_choices(lang: str, models_root: str | Path | None = None) -> list[tupl
     except TauraError:
         pass  # espeak-ng missing: the other engines still list their voices
     return out
-
-
-def validate_voice(spec: VoiceSpec, lang: str, *, installed: Collection[str] | None = None) -> None:
-    """Raise EngineUnavailableError (exit 4) for an unknown engine or voice, BadInputError for
-    out-of-range settings. ``installed``: piper voice names available (None: not checked)."""
-    if spec.engine not in ENGINES:
-        raise EngineUnavailableError(
-            f"voice engine '{spec.engine}': unknown (use one of {', '.join(ENGINES)})"
-        )
-    if not 0.5 <= spec.rate <= 2.0:
-        raise BadInputError(f"voice '{spec.voice or spec.engine}': rate {spec.rate} outside 0.5..2.0")
-    if spec.engine == "espeak":
-        if spec.pitch is not None and not 0 <= spec.pitch <= 99:
-            raise BadInputError(f"espeak voice '{spec.voice}': pitch {spec.pitch} outside 0..99")
-        EspeakEngine().check_voice(spec.voice or default_voice_for(lang))
-    elif spec.engine == "piper":
-        if not spec.voice:
-            raise EngineUnavailableError("piper: no voice chosen")
-        name = spec.voice.partition("#")[0]
-        if installed is not None and name not in installed:
-            raise EngineUnavailableError(f"piper voice '{name}': not installed")
-    elif spec.engine == "kokoro":
-        espeak_voice_for(lang)
-        if installed is not None and spec.voice and spec.voice not in installed:
-            raise EngineUnavailableError(f"kokoro voice '{spec.voice}': not in the model")
-    else:
-        xtts_language(lang)
-        if not spec.voice and not spec.reference_segment_ids:
-            raise BadInputError("xtts voice: no speaker name or reference segments")

@@ -20,7 +20,6 @@ exceeds the ceiling) and hands the blocks to sinks (ffmpeg encoders, WAV writers
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -392,24 +391,3 @@ def mix_tracks(
         )
         for i, t in enumerate(tracks)
     ]
-
-
-def mix_to_array(
-    original: Path | None,
-    track: DubTrack,
-    settings: MixSettings,
-    *,
-    duration_ms: int | None = None,
-    channels: int | None = None,
-    background: Path | None = None,
-    exact_loudness: bool = False,
-) -> tuple[np.ndarray, MixResult]:
-    """Convenience for short material and tests: the whole final mix as one array."""
-    parts: list[np.ndarray] = []
-    res = mix_tracks(original, [track], settings, [parts.append], duration_ms=duration_ms,
-                     channels=channels, background=background, exact_loudness=exact_loudness,
-                     restart=parts.clear)[0]
-    ch = channels or (parts[0].shape[1] if parts else 2)
-    with contextlib.suppress(ValueError):
-        return np.concatenate(parts), res
-    return np.zeros((0, ch), np.float32), res

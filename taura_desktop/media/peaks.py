@@ -1,7 +1,7 @@
 """Waveform peaks: min/max per fixed-length bucket, computed once in one streaming pass.
 
-The editor caches :meth:`Peaks.to_bytes` inside the project file and draws zoomed-out views
-from :meth:`Peaks.downsample` (a bucket of a coarser level covers ``factor`` finer buckets).
+The editor caches :meth:`Peaks.to_bytes` inside the project file and reduces the buckets under
+each pixel itself when it draws; :meth:`Peaks.downsample` merges buckets into a coarser level.
 """
 
 from __future__ import annotations
@@ -77,13 +77,6 @@ class Peaks:
         q = np.frombuffer(raw, dtype=np.int8).astype(np.float32) / 127.0
         return cls(bucket_ms, q[:count].copy(), q[count:].copy())
 
-    def slice(self, start_ms: int, end_ms: int) -> Peaks:
-        """Buckets overlapping ``[start_ms, end_ms)``; the first starts at
-        ``(start_ms // bucket_ms) * bucket_ms``."""
-        i0 = max(0, int(start_ms) // self.bucket_ms)
-        i1 = min(len(self), max(i0, math.ceil(int(end_ms) / self.bucket_ms)))
-        return Peaks(self.bucket_ms, self.mins[i0:i1].copy(), self.maxs[i0:i1].copy())
-
     def downsample(self, factor: int) -> Peaks:
         """Merge each ``factor`` buckets into one (the last may merge fewer)."""
         if factor < 1:
@@ -95,14 +88,6 @@ class Peaks:
         mins = np.minimum.reduceat(self.mins, starts).astype(np.float32)
         maxs = np.maximum.reduceat(self.maxs, starts).astype(np.float32)
         return Peaks(self.bucket_ms * factor, mins, maxs)
-
-    def equals(self, other: Peaks, atol: float = 0.0) -> bool:
-        return (
-            self.bucket_ms == other.bucket_ms
-            and len(self) == len(other)
-            and bool(np.allclose(self.mins, other.mins, atol=atol, rtol=0))
-            and bool(np.allclose(self.maxs, other.maxs, atol=atol, rtol=0))
-        )
 
 
 def compute_peaks(

@@ -87,10 +87,6 @@ class MediaInfo:
         return tuple(s for s in self.streams if s.kind == "audio")
 
     @property
-    def subtitle_streams(self) -> tuple[StreamInfo, ...]:
-        return tuple(s for s in self.streams if s.kind == "subtitle")
-
-    @property
     def fps(self) -> float | None:
         v = self.video
         return v.fps if v else None

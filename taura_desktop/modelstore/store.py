@@ -579,16 +579,6 @@ class ModelStore:
         except OSError as exc:
             raise BadInputError(f"{src}: cannot copy model folder ({exc.strerror})") from exc
 
-    def clean_partial(self) -> int:
-        """Delete leftover imports and trash in ``.partial`` (not resumable downloads)."""
-        n = 0
-        if self.partial_root.is_dir():
-            for d in self.partial_root.iterdir():
-                if d.name.startswith((".trash-", "import-")):
-                    shutil.rmtree(d, ignore_errors=True)
-                    n += 1
-        return n
-
 
 __all__ = [
     "ENV_ROOT",

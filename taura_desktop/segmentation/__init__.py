@@ -1,6 +1,6 @@
 """Subtitle segmentation: profiles, the cue cutter, line breaking and quality checks."""
 
-from taura_desktop.segmentation.cutter import CutCue, cut_words, estimate_words, recut_text
+from taura_desktop.segmentation.cutter import CutCue, cut_words
 from taura_desktop.segmentation.linebreak import break_lines
 from taura_desktop.segmentation.profiles import (
     BBC,
@@ -25,8 +25,6 @@ __all__ = [
     "check_cues",
     "cut_words",
     "display_width",
-    "estimate_words",
     "get_profile",
-    "recut_text",
     "to_json",
 ]

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from taura_desktop.core.model import Word
-from taura_desktop.segmentation.linebreak import boundary_scores, join_lines, split_lines, tokenize
+from taura_desktop.segmentation.linebreak import boundary_scores, join_lines, split_lines
 from taura_desktop.segmentation.profiles import NETFLIX, Profile, display_width, word_separator
 from taura_desktop.segmentation.qc import QcInput, check_cues
 
@@ -271,46 +271,3 @@ def cut_words(
         CutCue(out_start[c], out_end[c], out_text[c], tuple(wl[a : b + 1]), reports[c].rules)
         for c, (a, b) in enumerate(ranges)
     ]
-
-
-def estimate_words(start_ms: int, end_ms: int, text: str, lang: str = "en") -> list[Word]:
-    """Spread the words of ``text`` over ``[start_ms, end_ms]`` in proportion to their length
-    (plus one for the space), for subtitles imported without word timings."""
-    toks = tokenize(text, lang)
-    if not toks:
-        return []
-    end_ms = max(end_ms, start_ms)
-    weights = [display_width(t, lang) + 1.0 for t in toks]
-    total = sum(weights)
-    span = end_ms - start_ms
-    out: list[Word] = []
-    acc = 0.0
-    for t, wgt in zip(toks, weights, strict=True):
-        ws = start_ms + round(span * acc / total)
-        acc += wgt
-        we = start_ms + round(span * acc / total)
-        out.append(Word(ws, we, t))
-    return out
-
-
-def recut_text(
-    segments: Sequence[tuple[int, int, str]],
-    profile: Profile = NETFLIX,
-    lang: str = "en",
-) -> list[CutCue]:
-    """Re-cut text without word timings (``(start_ms, end_ms, text)`` items, e.g. imported
-    subtitles or translations): word times are estimated by text length within each item,
-    each item starts a new cue, then :func:`cut_words` cuts them. Items are taken in start
-    order; an item starting before the previous item's last word is moved to start there."""
-    words: list[Word] = []
-    breaks: list[int] = []
-    for start, end, text in sorted(segments, key=lambda t: (t[0], t[1])):
-        floor = words[-1].start_ms if words else 0
-        start = max(int(start), floor)  # overlapping items: keep word starts monotonic
-        est = estimate_words(start, max(int(end), start), text, lang)
-        if not est:
-            continue
-        if words:
-            breaks.append(len(words))
-        words.extend(est)
-    return cut_words(words, profile, lang, hard_breaks=breaks)

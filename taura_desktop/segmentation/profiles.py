@@ -1,7 +1,7 @@
 """Subtitle timing/layout profiles (Netflix Timed Text Style Guide by default) and text width.
 
 A :class:`Profile` is plain, immutable data. Per-language reading speeds are a tuple of
-``(lang, cps)`` pairs so that profiles stay hashable; use :meth:`Profile.with_cps` to change one.
+``(lang, cps)`` pairs so that profiles stay hashable.
 """
 
 from __future__ import annotations
@@ -123,11 +123,6 @@ class Profile:
         return self.max_chars_per_line_cjk if is_cjk(lang) else self.max_chars_per_line
 
     # --- variants ---------------------------------------------------------------------
-    def with_cps(self, lang: str, cps: float) -> Profile:
-        low = base_lang(lang)
-        rest = tuple((k, v) for k, v in self.cps_by_lang if k != low)
-        return replace(self, cps_by_lang=(*rest, (low, float(cps))))
-
     def for_fps(self, fps: float) -> Profile:
         """This profile at another frame rate; Netflix chains 15 frames at 30 fps and up."""
         if fps <= 0 or not math.isfinite(fps):

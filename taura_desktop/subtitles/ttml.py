@@ -3,7 +3,7 @@
 The document uses ``ttp:timeBase="media"`` with clock times ``HH:MM:SS.mmm``, declares
 ``xml:lang`` on the root, one bottom region and a default style (plus an italic style), and
 writes line breaks as ``<br/>``. Text is XML-escaped and characters XML 1.0 forbids are
-removed. :func:`validate_ttml` is a structural check used by the tests and by export.
+removed. :func:`validate_ttml` is a structural check of a TTML file (ours or another tool's).
 """
 
 from __future__ import annotations

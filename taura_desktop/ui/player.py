@@ -488,9 +488,6 @@ class Player(QWidget):
             return
         self.set_audio_mode(self._audio_mode)
 
-    def has_dub(self) -> bool:
-        return self._dub_track() is not None
-
     def _dub_track(self) -> int | None:
         if self._mpv is None:
             return None

@@ -109,11 +109,6 @@ class TimelineView(QWidget):
             self._sync_duration()
         self.update()
 
-    def set_duration(self, ms: int) -> None:
-        self._duration_ms = max(0, int(ms))
-        self._sync_duration()
-        self.update()
-
     def _on_change(self, change: Change) -> None:
         if change.kinds & (
             ChangeKind.ADDED | ChangeKind.REMOVED | ChangeKind.TIMES | ChangeKind.META | ChangeKind.SPEAKERS

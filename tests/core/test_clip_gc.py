@@ -32,16 +32,16 @@ def test_unused_clips_go_and_undo_reachable_ones_stay(tmp_path: Path) -> None:
     path = tmp_path / "p.taura"
     p = _project(path)
     a = _clip(p, "a", seed=1)
-    p.apply(edits.set_clip(p.state, "s0", "es", a))
+    p.apply(edits.set_clips(p.state, "es", {"s0": a}))
     fit = FitResult(natural_ms=2000, speed=1.2, offset_ms=0, placed_ms=1667, available_ms=2500,
                     overrun_ms=0, status=FitStatus.STRETCHED)
     _clip(p, "b", seed=2)
     b = VoiceClip("b", 22050, 1667, "espeak", fit)
     p.store.put_clip(fitted_key("b", fit), 22050, np.zeros(1000, np.float32))  # its fitted audio
-    p.apply(edits.set_clip(p.state, "s1", "es", b))
+    p.apply(edits.set_clips(p.state, "es", {"s1": b}))
     _clip(p, "orphan", seed=3)  # stored, never used by any segment
     c = _clip(p, "c", seed=4)
-    p.apply(edits.set_clip(p.state, "s0", "es", c))  # replaces a: only undo can reach a now
+    p.apply(edits.set_clips(p.state, "es", {"s0": c}))  # replaces a: only undo can reach a now
     assert p.collect_clips() == 1  # the orphan
     keys = p.store.clip_keys()
     assert keys == {"a", "b", fitted_key("b", fit), "c"}
@@ -58,13 +58,13 @@ def test_removed_clips_give_the_space_back(tmp_path: Path) -> None:
     path = tmp_path / "p.taura"
     with _project(path) as p:
         for i in range(3):
-            p.apply(edits.set_clip(p.state, f"s{i}", "es", _clip(p, f"first{i}", 4.0, seed=i)))
+            p.apply(edits.set_clips(p.state, "es", {f"s{i}": _clip(p, f"first{i}", 4.0, seed=i)}))
     first = path.stat().st_size
     for round_ in range(6):  # re-voiced six times: each round's clips replace the last
         with Project.open(path) as p:
             for i in range(3):
                 clip = _clip(p, f"r{round_}-{i}", 4.0, seed=10 * round_ + i)
-                p.apply(edits.set_clip(p.state, f"s{i}", "es", clip), undoable=False)
+                p.apply(edits.set_clips(p.state, "es", {f"s{i}": clip}), undoable=False)
         assert path.stat().st_size <= 1.5 * first, (round_, path.stat().st_size, first)
     with Project.open(path) as p:
         assert p.store.clip_keys() == {f"r5-{i}" for i in range(3)}

@@ -37,7 +37,7 @@ def _use(p: Project, keys: list[str]) -> None:
     ))
     p.apply(edits.apply_engine_translations(p.state, "es", {f"seg-{k}": k for k in keys}, engine="t"))
     for k in keys:
-        p.apply(edits.set_clip(p.state, f"seg-{k}", "es", VoiceClip(k, 22050, 1000, "espeak")))
+        p.apply(edits.set_clips(p.state, "es", {f"seg-{k}": VoiceClip(k, 22050, 1000, "espeak")}))
 
 
 def test_clips_round_trip_bit_exact_and_compressed(tmp_path: Path) -> None:

@@ -74,7 +74,6 @@ COMMANDS: dict[str, Callable[[ProjectState], Edit]] = {
         s, "es", {"s1": "Hola", "s3": "Bien"}, engine="apertium"
     ),
     "set_status": lambda s: edits.set_status(s, ["s2"], "es", Status.APPROVED),
-    "set_clip": lambda s: edits.set_clip(s, "s2", "es", VoiceClip("k1", 22050, 1200, "espeak")),
     "set_clips": lambda s: edits.set_clips(s, "es", {"s2": VoiceClip("k2", 22050, 900, "espeak")}),
     "set_speaker": lambda s: edits.set_speaker(s, ["s1", "s3"], "spk-b"),
     "add_segments": lambda s: edits.add_segments(s, [Segment("s4", 7000, 8000, "More")]),
@@ -108,7 +107,7 @@ def test_change_kinds_describe_what_changed(project: Project) -> None:
     project.subscribe(seen.append)
     project.apply(edits.set_times(project.state, "s1", 10, 1400))
     project.apply(edits.set_translation_text(project.state, "s1", "es", "Hola"))
-    project.apply(edits.set_clip(project.state, "s1", "es", VoiceClip("k", 22050, 900, "espeak")))
+    project.apply(edits.set_clips(project.state, "es", {"s1": VoiceClip("k", 22050, 900, "espeak")}))
     project.apply(edits.remove_segments(project.state, ["s3"]))
     assert seen[0].kinds == ChangeKind.TIMES and seen[0].segment_ids == {"s1"}
     assert seen[1].kinds == ChangeKind.TRANSLATION and seen[1].langs == {"es"}

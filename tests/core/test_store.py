@@ -102,7 +102,7 @@ def test_save_as_is_a_full_copy(tmp_path: Path) -> None:
         samples = (np.sin(np.arange(2205) / 10) * 0.5).astype(np.float32)
         p.store.put_clip("clip1", 22050, samples)
         p.apply(edits.apply_engine_translations(p.state, "es", {"s0": "línea"}, engine="t"))
-        p.apply(edits.set_clip(p.state, "s0", "es", VoiceClip("clip1", 22050, 100, "espeak")))
+        p.apply(edits.set_clips(p.state, "es", {"s0": VoiceClip("clip1", 22050, 100, "espeak")}))
         p.store.put_cache("peaks", b"\x01\x02")
         copy = tmp_path / "copy.taura"
         p.save_as(copy)

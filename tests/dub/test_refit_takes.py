@@ -44,8 +44,8 @@ def _voiced_project(tmp_path: Path, engine: CountingEngine) -> tuple[Path, Voice
         tight, cached = voice_segment(engine, p.store, TEXT, "es", ES, (0, tight_end, tight_end), FitCaps())
         assert not cached and tight.fit is not None and tight.fit.status == FitStatus.STRETCHED
         short, _ = voice_segment(engine, p.store, OTHER, "es", ES, (20000, 22000, None))
-        p.apply(edits.set_clip(p.state, "a", "es", tight))
-        p.apply(edits.set_clip(p.state, "b", "es", short))
+        p.apply(edits.set_clips(p.state, "es", {"a": tight}))
+        p.apply(edits.set_clips(p.state, "es", {"b": short}))
     return path, tight, short, tight_end
 
 
@@ -101,7 +101,7 @@ def test_line_that_would_play_a_lossy_take_is_synthesized_again(tmp_path: Path) 
         assert not cached and engine.calls == calls + 1
         assert clip.key == tight.key and clip.fit is not None and clip.fit.status == FitStatus.OK
         assert p.store.clip_is_lossless(clip.key)
-        p.apply(edits.set_clip(p.state, "a", "es", clip))
+        p.apply(edits.set_clips(p.state, "es", {"a": clip}))
     assert _codecs(path)[tight.key] == clipcodec.FLAC  # played as it is now: kept lossless
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 import pytest
 
 from taura_desktop.core.model import VoiceSpec
-from taura_desktop.dub.voices import default_voices, validate_voice
-from taura_desktop.errors import BadInputError, EngineUnavailableError
+from taura_desktop.dub.voices import default_voices
+from taura_desktop.engines.tts.espeak import EspeakEngine
+from taura_desktop.errors import EngineUnavailableError
+from taura_desktop.pipeline.voice import check_voice_available
 
 
 def test_espeak_alternates_across_speakers() -> None:
@@ -12,7 +14,7 @@ def test_espeak_alternates_across_speakers() -> None:
     assert [s.voice for s in v.values()] == ["es", "es+f2", "es+m3"]
     assert all(s.engine == "espeak" for s in v.values())
     for spec in v.values():
-        validate_voice(spec, "es")
+        EspeakEngine().check_voice(spec.voice)
 
 
 def test_piper_and_xtts_defaults() -> None:
@@ -26,23 +28,10 @@ def test_piper_and_xtts_defaults() -> None:
         default_voices(["a"], "es", "festival")
 
 
-def test_validate_voice_errors() -> None:
+def test_unusable_voices_are_refused_before_a_run() -> None:
     with pytest.raises(EngineUnavailableError, match="voice engine 'say': unknown") as exc:
-        validate_voice(VoiceSpec(engine="say"), "es")
+        check_voice_available("say", "", "", False)
     assert exc.value.exit_code == 4
     with pytest.raises(EngineUnavailableError, match="unknown voice 'qq-none'"):
-        validate_voice(VoiceSpec(engine="espeak", voice="qq-none"), "es")
-    with pytest.raises(BadInputError, match=r"pitch 120 outside 0\.\.99"):
-        validate_voice(VoiceSpec(engine="espeak", voice="es", pitch=120), "es")
-    with pytest.raises(BadInputError, match=r"rate 3\.0 outside"):
-        validate_voice(VoiceSpec(engine="espeak", voice="es", rate=3.0), "es")
-    with pytest.raises(EngineUnavailableError, match="piper voice 'es_ES-z': not installed"):
-        validate_voice(VoiceSpec(engine="piper", voice="es_ES-z"), "es", installed={"es_ES-x"})
-    with pytest.raises(EngineUnavailableError, match="piper: no voice chosen"):
-        validate_voice(VoiceSpec(engine="piper"), "es")
-    validate_voice(VoiceSpec(engine="piper", voice="es_ES-x"), "es", installed={"es_ES-x"})
-    with pytest.raises(EngineUnavailableError, match="language 'sw' is not supported"):
-        validate_voice(VoiceSpec(engine="xtts", voice="a"), "sw")
-    with pytest.raises(BadInputError, match="no speaker name or reference"):
-        validate_voice(VoiceSpec(engine="xtts"), "es")
-    validate_voice(VoiceSpec(engine="espeak"), "fr")  # empty voice = language default
+        check_voice_available("espeak", "qq-none", "", False)
+    check_voice_available("espeak", "", "", False)  # empty voice = language default

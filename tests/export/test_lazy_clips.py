@@ -11,7 +11,8 @@ import pytest
 
 from taura_desktop.errors import UsageError
 from taura_desktop.export import DubTrack, MixSettings, PlacedClip, render_dub
-from taura_desktop.export.mix import MixMode, mix_to_array
+from taura_desktop.export.mix import MixMode
+from tests.export.mixing import mix_to_array
 
 from .conftest import CLIP_STARTS_MS, DUB_SR, burst
 

@@ -14,9 +14,9 @@ from taura_desktop.errors import MediaError
 from taura_desktop.export import DubTrack, MixSettings, PlacedClip, export_master
 from taura_desktop.export.duck import DuckEnvelope
 from taura_desktop.export.master import SubtitleTrack
-from taura_desktop.export.mix import mix_to_array
 from taura_desktop.export.profile import prime_loudness_cache, source_hop_energies
 from taura_desktop.export.stems import export_stems
+from tests.export.mixing import mix_to_array
 
 from .conftest import DUB_SR, burst, ebur128_lufs, ffmpeg
 

@@ -10,8 +10,8 @@ from taura_desktop.audio.limiter import Limiter
 from taura_desktop.audio.loudness import LoudnessMeter
 from taura_desktop.errors import EngineUnavailableError, ExitCode, UsageError
 from taura_desktop.export import DubTrack, MixSettings, PlacedClip, render_dub
-from taura_desktop.export.mix import mix_to_array
 from taura_desktop.export.render import DubRenderer
+from tests.export.mixing import mix_to_array
 
 from .conftest import DUB_SR, ORIG_FREQ, burst, ffmpeg
 

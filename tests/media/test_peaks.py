@@ -44,7 +44,8 @@ def test_bytes_round_trip(speech_video: Path) -> None:
     assert len(blob) < 2 * len(peaks) + 64  # at most 2 bytes per bucket + header
     back = Peaks.from_bytes(blob)
     assert back.bucket_ms == 10 and len(back) == len(peaks)
-    assert back.equals(peaks, atol=1 / 127 + 1e-6)
+    np.testing.assert_allclose(back.mins, peaks.mins, rtol=0, atol=1 / 127 + 1e-6)
+    np.testing.assert_allclose(back.maxs, peaks.maxs, rtol=0, atol=1 / 127 + 1e-6)
     # quantization is conservative: the envelope never shrinks
     assert np.all(back.maxs >= peaks.maxs - 1e-6) and np.all(back.mins <= peaks.mins + 1e-6)
     assert back.to_bytes() == blob  # stable
@@ -58,15 +59,11 @@ def test_from_bytes_rejects_bad_data(blob: bytes) -> None:
         Peaks.from_bytes(blob)
 
 
-def test_slice_and_downsample() -> None:
+def test_downsample() -> None:
     mins = -np.linspace(0, 1, 100, dtype=np.float32)
     maxs = np.linspace(0, 1, 100, dtype=np.float32)
     p = Peaks(10, mins, maxs)
     assert p.duration_ms == 1000
-    s = p.slice(205, 300)
-    assert len(s) == 10 and s.maxs[0] == maxs[20] and s.maxs[-1] == maxs[29]
-    assert len(p.slice(950, 5000)) == 5
-    assert len(p.slice(2000, 3000)) == 0
     d = p.downsample(8)
     assert d.bucket_ms == 80 and len(d) == 13
     assert d.maxs[0] == maxs[7] and d.mins[0] == mins[7]

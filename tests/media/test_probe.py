@@ -50,7 +50,7 @@ def test_probe_multi_stream_languages_and_titles(multi_mkv: Path) -> None:
     eng, spa = info.audio_streams
     assert (eng.language, eng.title, eng.sample_rate) == ("eng", None, 48000)
     assert (spa.language, spa.title, spa.channels) == ("spa", "Doblaje", 2)
-    (sub,) = info.subtitle_streams
+    (sub,) = [s for s in info.streams if s.kind == "subtitle"]
     assert sub.language == "fre" and sub.codec in ("subrip", "srt")
     assert info.fps == pytest.approx(24.0)
     assert [s.index for s in info.streams] == [0, 1, 2, 3]

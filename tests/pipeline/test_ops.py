@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from taura_desktop.app import peaks, review
 from taura_desktop.core import edits
 from taura_desktop.core.model import Status
 from taura_desktop.core.project import Project
 from taura_desktop.jobs.worker import Worker
-from taura_desktop.media.peaks import Peaks
+from taura_desktop.media.peaks import Peaks, compute_peaks
 from taura_desktop.pipeline.stages import run_stage
 from taura_desktop.pipeline.translate import TranslateOptions
 
 
-def test_waveform_peaks_are_computed_once_and_cached(subs_project: Project) -> None:
-    got = peaks.waveform_peaks(subs_project)
+def test_waveform_peaks_are_cached_in_the_project(subs_project: Project) -> None:
+    assert peaks.cached_peaks(subs_project) is None
+    media = subs_project.meta.media
+    assert media is not None
+    got = compute_peaks(media.path, peaks.PEAKS_BUCKET_MS)
     assert isinstance(got, Peaks) and len(got) > 0
+    peaks.store_peaks(subs_project, got)
     keys = [k for (k,) in subs_project.store._db.execute("SELECT key FROM cache")]
     assert len(keys) == 1 and keys[0].startswith("peaks:")
-    again = peaks.waveform_peaks(subs_project)
-    assert again.equals(Peaks.from_bytes(got.to_bytes()), 0.0)  # read back from the cache
+    again = peaks.cached_peaks(subs_project)
+    assert again is not None  # read back from the cache
+    stored = Peaks.from_bytes(got.to_bytes())
+    assert again.bucket_ms == stored.bucket_ms
+    np.testing.assert_array_equal(again.mins, stored.mins)
+    np.testing.assert_array_equal(again.maxs, stored.maxs)
 
 
 def test_approved_translations_feed_the_memory(subs_project: Project, worker: Worker) -> None:

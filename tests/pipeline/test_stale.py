@@ -73,7 +73,7 @@ def test_each_change_makes_a_clip_stale(tmp_path: Path) -> None:
         p.undo()
         assert stale_reason(p, p.state.segments[ids[3]], "es") is None
         # a translation with no clip is missing, not stale
-        p.apply(edits.set_clip(p.state, ids[3], "es", None))
+        p.apply(edits.set_clips(p.state, "es", {ids[3]: None}))
         assert ids[3] in stale_report(p, "es").missing
     finally:
         p.close()

@@ -11,7 +11,6 @@ from taura_desktop.segmentation import (
     break_lines,
     cut_words,
     get_profile,
-    recut_text,
 )
 from taura_desktop.segmentation.profiles import display_width
 from tests.segmentation.wordgen import words_from
@@ -160,17 +159,6 @@ def test_japanese_width() -> None:
     assert "".join(c.text.replace("\n", "") for c in cues) == "".join(toks)
     for c in cues:
         assert all(display_width(line, "ja") <= 16 for line in c.text.split("\n"))
-
-
-def test_recut_text_keeps_segments_apart() -> None:
-    segs = [(0, 3000, "Short line."), (3000, 11000, "A much longer sentence that will not fit "
-            "in one subtitle at all, because it keeps going on and on and on for a while.")]
-    cues = recut_text(segs, NETFLIX, "en")
-    assert cues[0].text == "Short line."
-    assert all(c.start_ms >= 0 and c.end_ms <= 11500 for c in cues)
-    assert len(cues) >= 3
-    joined = " ".join(c.text.replace("\n", " ") for c in cues[1:])
-    assert joined == segs[1][2]
 
 
 def test_break_lines_reusable() -> None:

@@ -17,7 +17,6 @@ from taura_desktop.segmentation import (
     QcInput,
     check_cues,
     cut_words,
-    recut_text,
 )
 
 VOCAB = ["the", "a", "cat", "sat", "on", "mat,", "and", "then", "ran.", "Why?", "because",
@@ -76,17 +75,3 @@ def test_cut_invariants(words: list[Word], profile: Profile, lang: str,
     breaks = data.draw(st.lists(st.integers(0, len(words)), max_size=5))
     cues = cut_words(words, profile, lang, hard_breaks=breaks)
     _check(words, cues, profile, lang)
-
-
-@settings(max_examples=100, deadline=None)
-@given(segs=st.lists(st.tuples(st.integers(0, 60000), st.integers(0, 9000),
-                               st.lists(st.sampled_from(VOCAB), max_size=30)), max_size=8),
-       profile=PROFILES)
-def test_recut_invariants(segs: list[tuple[int, int, list[str]]], profile: Profile) -> None:
-    items = [(s, s + d, " ".join(ws)) for s, d, ws in segs]
-    cues = recut_text(items, profile, "en")
-    words = [w for c in cues for w in c.words]
-    _check(words, cues, profile, "en")
-    expected = [t for _, _, ws in sorted(segs, key=lambda x: (x[0], x[0] + x[1]))
-                for t in " ".join(ws).split()]
-    assert [w.text for w in words] == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from taura_desktop.errors import UsageError
@@ -98,7 +100,7 @@ def test_profiles() -> None:
     p24 = get_profile("netflix", fps=23.976)
     assert p24.min_gap_ms == 84 and p24.chain_gap_frames == 12
     assert get_profile("netflix", fps=29.97).chain_gap_frames == 15
-    assert NETFLIX.with_cps("en", 20).cps_for("en-US") == 20.0
+    assert replace(NETFLIX, cps_by_lang=(("en", 20.0),)).cps_for("en-US") == 20.0
     assert NETFLIX.cps_for("pt-BR") == 17.0 and NETFLIX.cps_for("zh-Hant") == 9.0
     assert get_profile("youtube").max_chars_per_line > NETFLIX.max_chars_per_line
     with pytest.raises(UsageError, match="unknown"):

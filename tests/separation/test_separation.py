@@ -411,8 +411,9 @@ def test_background_stem_feeds_export_master(tmp_path: Path, store_root: Path,
                                              tiny_model: Path) -> None:
     """The stem is what mix mode "background" consumes: a master with a dub track comes out."""
     from taura_desktop.export.master import export_master
-    from taura_desktop.export.mix import MixSettings, mix_to_array
+    from taura_desktop.export.mix import MixSettings
     from taura_desktop.export.render import DubTrack, PlacedClip
+    from tests.export.mixing import mix_to_array
     from tests.mediagen import make_video
 
     video = make_video(tmp_path / "v.mp4", 3.0, audio="tone", size="64x48")

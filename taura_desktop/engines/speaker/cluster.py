@@ -160,16 +160,6 @@ def _merge_touching(turns: list[Turn]) -> list[Turn]:
     return out
 
 
-def speaker_time(turns: Sequence[Turn], start_ms: int, end_ms: int) -> dict[int, int]:
-    """Milliseconds each speaker holds inside [start_ms, end_ms]."""
-    out: dict[int, int] = {}
-    for t in turns:
-        ov = min(end_ms, t.end_ms) - max(start_ms, t.start_ms)
-        if ov > 0:
-            out[t.speaker] = out.get(t.speaker, 0) + ov
-    return out
-
-
 def affinity(emb: np.ndarray, percentile: float = 0.9, blur: bool = True) -> np.ndarray:
     """The refined affinity of Wang et al. 2018 (GE2E d-vectors): cosine similarity,
     Gaussian blur along time, row-wise thresholding, symmetrisation, diffusion, row-max

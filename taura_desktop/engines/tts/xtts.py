@@ -170,9 +170,6 @@ class XttsEngine:
         self._latents[speaker_key] = (gpt, spk)
         self._ref_digest[speaker_key] = digest
 
-    def has_reference(self, speaker_key: str) -> bool:
-        return speaker_key in self._latents
-
     def _conditioning(self, voice: VoiceSpec) -> tuple[Any, Any]:
         key = reference_key(voice)
         if key in self._latents:
