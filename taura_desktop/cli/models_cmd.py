@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from taura_desktop.errors import ExitCode, TauraError, UsageError
+from taura_desktop.errors import ExitCode, UsageError
 from taura_desktop.modelstore import catalog
 from taura_desktop.modelstore.catalog import ENGINES
 from taura_desktop.modelstore.download import DownloadProgress, download
@@ -272,18 +272,10 @@ _COMMANDS = {
 def run(args: argparse.Namespace) -> int:
     """Run a parsed ``taura models ...`` command; returns the exit code."""
     command = getattr(args, "models_command", None)
-    try:
-        if command not in _COMMANDS:
-            raise UsageError(
-                "taura models: choose a command: list, download NAME, import PATH, "
-                "remove NAME, verify [NAME]"
-            )
-        root = getattr(args, "models_root", None) or getattr(args, "models_dir", None)
-        store = ModelStore(root)
-        return _COMMANDS[command](store, args)
-    except TauraError as exc:
-        print(f"taura: {exc}", file=sys.stderr)
-        return int(exc.exit_code)
-    except KeyboardInterrupt:
-        print("taura: cancelled", file=sys.stderr)
-        return int(ExitCode.CANCELLED)
+    if command not in _COMMANDS:
+        raise UsageError(
+            "taura models: choose a command: list, download NAME, import PATH, "
+            "remove NAME, verify [NAME]"
+        )
+    root = getattr(args, "models_root", None) or getattr(args, "models_dir", None)
+    return _COMMANDS[command](ModelStore(root), args)

@@ -28,13 +28,11 @@ class EngineVersion:
 
 
 def taura_version() -> str:
-    try:
-        return metadata.version(DIST)
-    except metadata.PackageNotFoundError:
-        return "0+unknown (not installed)"
+    return dist_version(DIST) or "0+unknown (not installed)"
 
 
-def _dist(name: str) -> str | None:
+def dist_version(name: str) -> str | None:
+    """The installed version of distribution ``name``; None when it is not installed."""
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -55,7 +53,7 @@ def _run(argv: list[str]) -> str:
 
 
 def _ctranslate2() -> EngineVersion:
-    version = _dist("ctranslate2")
+    version = dist_version("ctranslate2")
     if version is None:
         return EngineVersion("CTranslate2", None)
     try:
@@ -68,7 +66,7 @@ def _ctranslate2() -> EngineVersion:
 
 
 def _onnxruntime() -> EngineVersion:
-    version = _dist("onnxruntime") or _dist("onnxruntime-gpu")
+    version = dist_version("onnxruntime") or dist_version("onnxruntime-gpu")
     if version is None:
         return EngineVersion("onnxruntime", None)
     try:
@@ -128,15 +126,15 @@ def _libmpv() -> EngineVersion:
 def engine_versions() -> list[EngineVersion]:
     return [
         EngineVersion("Python", sys.version.split()[0]),
-        EngineVersion("faster-whisper", _dist("faster-whisper")),
+        EngineVersion("faster-whisper", dist_version("faster-whisper")),
         _ctranslate2(),
         _onnxruntime(),
-        EngineVersion("piper-tts", _dist("piper-tts")),
-        EngineVersion("argostranslate", _dist("argostranslate")),
-        EngineVersion("coqui-tts (XTTS)", _dist("coqui-tts")),
-        EngineVersion("torch", _dist("torch")),
-        EngineVersion("ray", _dist("ray")),
-        EngineVersion("PySide6", _dist("PySide6-Essentials") or _dist("PySide6")),
+        EngineVersion("piper-tts", dist_version("piper-tts")),
+        EngineVersion("argostranslate", dist_version("argostranslate")),
+        EngineVersion("coqui-tts (XTTS)", dist_version("coqui-tts")),
+        EngineVersion("torch", dist_version("torch")),
+        EngineVersion("ray", dist_version("ray")),
+        EngineVersion("PySide6", dist_version("PySide6-Essentials") or dist_version("PySide6")),
         _espeak(),
         _apertium(),
         _ffmpeg(),

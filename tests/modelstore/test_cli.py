@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from taura_desktop.cli import models_cmd
+from taura_desktop.cli.main import guarded
 from taura_desktop.modelstore.store import ModelStore
 
 from .helpers import argos_files, make_whisper_dir, make_zip
@@ -24,7 +25,7 @@ def run(argv: list[str]) -> int:
     args = parse(argv)
     command: Callable[[argparse.Namespace], int] = args.func
     assert command is models_cmd.run
-    return command(args)
+    return guarded(lambda: command(args))  # the CLI's error handling, as `taura models` runs it
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from taura_desktop.device import onnx_cuda_available
 from taura_desktop.engines.tts.base import SynthRequest, SynthResult, VoiceInfo, effective_speed
 from taura_desktop.engines.tts.espeak import espeak_version
 from taura_desktop.engines.tts.phonemes import KOKORO_LANGUAGES, phonemize, split_ids
+from taura_desktop.engines.versions import dist_version
 from taura_desktop.errors import BadInputError, EngineUnavailableError, first_line
 from taura_desktop.languages import language_tag
 
@@ -51,13 +52,8 @@ def model_files(folder: Path) -> tuple[Path, Path, Path]:
 
 def model_version(folder: Path) -> str:
     """Identity of the model for clip cache keys, known without loading anything."""
-    from importlib.metadata import PackageNotFoundError, version
-
     onnx, _vocab, npz = model_files(folder)
-    try:
-        ort = version("onnxruntime")
-    except PackageNotFoundError:
-        ort = "unknown"
+    ort = dist_version("onnxruntime") or "unknown"
     return (f"kokoro {onnx.stem}:{onnx.stat().st_size}:{npz.stat().st_size}"
             f"|{espeak_version()}|onnxruntime {ort}")
 

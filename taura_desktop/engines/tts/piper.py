@@ -21,6 +21,7 @@ from taura_desktop.engines.tts.base import (
     as_mono_float32,
     effective_speed,
 )
+from taura_desktop.engines.versions import dist_version
 from taura_desktop.errors import BadInputError, EngineUnavailableError, first_line
 
 _REQUIRED_KEYS = ("num_symbols", "num_speakers", "audio", "espeak", "phoneme_id_map")
@@ -55,12 +56,7 @@ def _read_config(voice_path: Path) -> dict[str, Any]:
 
 def model_version(voice_path: Path) -> str:
     """Identity of the voice for clip cache keys, known without loading it."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        pkg = version("piper-tts")
-    except PackageNotFoundError:
-        pkg = "unknown"
+    pkg = dist_version("piper-tts") or "unknown"
     return f"piper-tts {pkg}:{voice_path.stem}:{voice_path.stat().st_size}"
 
 

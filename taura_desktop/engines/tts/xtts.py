@@ -26,6 +26,7 @@ from taura_desktop.engines.tts.base import (
     as_mono_float32,
     effective_speed,
 )
+from taura_desktop.engines.versions import dist_version
 from taura_desktop.errors import BadInputError, EngineUnavailableError, first_line
 
 LICENSE_NOTICE = (
@@ -50,12 +51,7 @@ def require_license_accepted(accepted: bool) -> None:
 
 def model_version(model_dir: Path) -> str:
     """Identity of the model for clip cache keys, known without loading it."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        pkg = version("coqui-tts")
-    except PackageNotFoundError:
-        pkg = "unknown"
+    pkg = dist_version("coqui-tts") or "unknown"
     return f"coqui-tts {pkg}:xtts-v2:{(model_dir / 'model.pth').stat().st_size}"
 
 
