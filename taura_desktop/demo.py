@@ -17,6 +17,8 @@ from pathlib import Path
 
 from taura_desktop.cli.main import guarded
 from taura_desktop.cli.main import main as taura
+from taura_desktop.core.project import Project
+from taura_desktop.sample import make_sample
 
 PRODUCT_TERMS = ("Taura Desktop", "Taura")
 _NUMBERS = {"forty two": "42", "forty-two": "42"}
@@ -58,8 +60,6 @@ def write_glossary(path: Path) -> Path:
 
 def transcript_check(project: Path, script: Sequence[str]) -> tuple[float, int, int]:
     """(WER of the project's source text against ``script``, "Taura" heard, "Taura" said)."""
-    from taura_desktop.core.project import Project
-
     with Project.open(project) as p:
         heard = " ".join(s.source_text for s in p.segments())
     said = " ".join(script)
@@ -68,8 +68,6 @@ def transcript_check(project: Path, script: Sequence[str]) -> tuple[float, int, 
 
 
 def _demo(out: Path) -> int:
-    from taura_desktop.sample import make_sample
-
     out.mkdir(parents=True, exist_ok=True)
     sample = make_sample(out / "sample")
     glossary = write_glossary(out / "sample" / "glossary.json")

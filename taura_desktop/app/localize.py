@@ -18,12 +18,14 @@ from taura_desktop.core.project import Project
 from taura_desktop.errors import BadInputError, CancelledError, UsageError
 from taura_desktop.jobs import JobEvent
 from taura_desktop.jobs.worker import Worker
+from taura_desktop.media.probe import mp4_video_ok, probe
 from taura_desktop.pipeline.deliver import ExportOptions
-from taura_desktop.pipeline.diarize import DiarizeOptions
+from taura_desktop.pipeline.diarize import STATE_KEY, DiarizeOptions, model_available
 from taura_desktop.pipeline.stages import run_stage, stage_session
 from taura_desktop.pipeline.transcribe import TranscribeOptions
 from taura_desktop.pipeline.translate import TranslateOptions
 from taura_desktop.pipeline.voice import VoiceOptions
+from taura_desktop.translation.glossary import Glossary
 
 SUBS_IMPORTED = "source_subtitles"  # project setting: the subtitle file imported as source
 
@@ -74,8 +76,6 @@ class LocalizeResult:
 def _merge_glossary(project: Project, path: Path) -> None:
     """Add the entries of a glossary file to the project's (the file wins per term); its
     terms also prime speech recognition, so names come out spelled right."""
-    from taura_desktop.translation.glossary import Glossary
-
     if not path.is_file():
         raise BadInputError(f"{path}: glossary file not found")
     merged = Glossary([*project.meta.glossary, *Glossary.load(path).entries]).entries
@@ -85,8 +85,6 @@ def _merge_glossary(project: Project, path: Path) -> None:
 
 def _master_format(video: Path, wanted: str) -> str:
     """MKV when the source video cannot be copied into an MP4 (VP8, Theora ...)."""
-    from taura_desktop.media.probe import mp4_video_ok, probe
-
     if wanted == "mp4" and not mp4_video_ok(probe(video)):
         return "mkv"
     return wanted
@@ -94,8 +92,6 @@ def _master_format(video: Path, wanted: str) -> str:
 
 def _should_diarize(project: Project) -> bool:
     """Diarize when the speaker model is installed, unless a person assigned speakers."""
-    from taura_desktop.pipeline.diarize import STATE_KEY, model_available
-
     if project.state.speakers and STATE_KEY not in project.meta.settings:
         return False
     return model_available()

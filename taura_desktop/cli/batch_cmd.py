@@ -12,7 +12,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from taura_desktop.app.batch import DEFAULT_SUBS_PATTERN, VideoStatus
+from taura_desktop.app.batch import (
+    DEFAULT_SUBS_PATTERN,
+    BatchOptions,
+    VideoStatus,
+    discover,
+    iter_failed,
+    plan_batch,
+    run_batch,
+    steps_for,
+)
+from taura_desktop.cli.offline import go_offline
 from taura_desktop.errors import ExitCode, UsageError
 
 STATE_STYLE = {"done": "green", "skipped": "cyan", "failed": "red", "running": "yellow", "queued": "dim"}
@@ -154,16 +164,12 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 def cmd_batch(args: Any) -> int:
     from rich.console import Console
 
-    from taura_desktop.app.batch import (
-        BatchOptions,
-        discover,
-        iter_failed,
-        plan_batch,
-        run_batch,
-        steps_for,
+    from taura_desktop.pipeline.raypool import (  # lazy: +6 ms on --help
+        RayWorker,
+        StagePool,
+        actor_env,
+        connect,
     )
-    from taura_desktop.cli.offline import go_offline
-    from taura_desktop.pipeline.raypool import RayWorker, StagePool, actor_env, connect
 
     if args.cluster not in ("local", "auto") and not args.cluster.startswith("ray://"):
         raise UsageError(f"taura batch: --cluster {args.cluster}: use local, auto or ray://HOST:PORT")

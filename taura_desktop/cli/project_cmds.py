@@ -9,14 +9,17 @@ from typing import Any
 
 from taura_desktop.app import projects
 from taura_desktop.app.qc import qc_reports
+from taura_desktop.cli.main import print_json
 from taura_desktop.cli.progress import StageProgress
 from taura_desktop.core.project import Project
 from taura_desktop.core.timecode import clock
 from taura_desktop.errors import BadInputError, UsageError
 from taura_desktop.pipeline.deliver import MASTER_KINDS, VOICED_KINDS, ExportOptions
+from taura_desktop.pipeline.segments_json import write_segments_json
 from taura_desktop.pipeline.stages import run_stage
 from taura_desktop.pipeline.stale import describe, stale_report
 from taura_desktop.pipeline.voice import VoiceOptions
+from taura_desktop.segmentation.qc import to_json
 from taura_desktop.subtitles.io import WRITE_FORMATS
 
 OTHER_FORMATS = ("stems", "otio", "burn", "json")
@@ -127,8 +130,6 @@ def cmd_relink(args: Any) -> int:
 
 
 def cmd_info(args: Any) -> int:
-    from taura_desktop.cli.main import print_json
-
     data = projects.quick_info(args.project)  # from the counts kept in the file
     if data is None:
         with Project.open(args.project, read_only=True) as p:
@@ -158,8 +159,6 @@ def cmd_info(args: Any) -> int:
 
 def cmd_export(args: Any) -> int:
     if args.format == "json":  # reading is enough
-        from taura_desktop.pipeline.segments_json import write_segments_json
-
         with Project.open(args.project, read_only=True) as p:
             print(f"wrote {write_segments_json(p, args.lang, args.output)}")
         return 0
@@ -204,9 +203,6 @@ def _revoice_before_export(p: Project, args: Any) -> None:
 
 
 def cmd_qc(args: Any) -> int:
-    from taura_desktop.cli.main import print_json
-    from taura_desktop.segmentation.qc import to_json
-
     with Project.open(args.project, read_only=True) as p:
         reports = qc_reports(p, args.lang)
     if args.json:

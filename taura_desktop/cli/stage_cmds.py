@@ -6,11 +6,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from taura_desktop.app.localize import LocalizeOptions, localize
+from taura_desktop.app.projects import check_media
 from taura_desktop.cli.offline import go_offline
 from taura_desktop.cli.progress import StageProgress
 from taura_desktop.core import edits
 from taura_desktop.core.project import Project
+from taura_desktop.pipeline.diarize import DiarizeOptions
+from taura_desktop.pipeline.engines import best_whisper
 from taura_desktop.pipeline.stages import run_stage
+from taura_desktop.pipeline.transcribe import TranscribeOptions
+from taura_desktop.pipeline.translate import TranslateOptions
+from taura_desktop.pipeline.voice import VoiceOptions
 
 
 def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
@@ -108,12 +115,8 @@ def _offline(args: Any) -> None:
 
 
 def cmd_transcribe(args: Any) -> int:
-    from taura_desktop.pipeline.transcribe import TranscribeOptions
-
     _offline(args)
     with Project.open(args.project) as p, StageProgress() as bar:
-        from taura_desktop.app.projects import check_media
-
         check_media(p)  # transcribing another video would replace the segments with its words
         model = args.model or _default_model(args.language or p.meta.source_lang)
         opts = TranscribeOptions(
@@ -127,8 +130,6 @@ def cmd_transcribe(args: Any) -> int:
 def _default_model(language: str | None) -> str:
     """The best installed Whisper model for ``language``, said on stderr (exit 4 if none)."""
     import sys
-
-    from taura_desktop.pipeline.engines import best_whisper
 
     name = best_whisper(language, None)
     what = f"for {language}" if language else "with language detection (multilingual)"
@@ -147,8 +148,6 @@ def _transcribe_line(s: dict[str, Any], total: int) -> str:
 
 
 def cmd_diarize(args: Any) -> int:
-    from taura_desktop.pipeline.diarize import DiarizeOptions
-
     _offline(args)
     opts = DiarizeOptions(speakers=args.speakers, restart=args.restart)
     with Project.open(args.project) as p, StageProgress() as bar:
@@ -167,8 +166,6 @@ def cmd_diarize(args: Any) -> int:
 
 
 def cmd_translate(args: Any) -> int:
-    from taura_desktop.pipeline.translate import TranslateOptions
-
     _offline(args)
     opts = TranslateOptions(
         langs=tuple(args.to), engine=args.engine, only_missing=args.only_missing, force=args.force
@@ -183,8 +180,6 @@ def cmd_translate(args: Any) -> int:
 
 
 def cmd_voice(args: Any) -> int:
-    from taura_desktop.pipeline.voice import VoiceOptions
-
     _offline(args)
     opts = VoiceOptions(
         lang=args.lang,
@@ -210,8 +205,6 @@ def cmd_voice(args: Any) -> int:
 
 
 def cmd_localize(args: Any) -> int:
-    from taura_desktop.app.localize import LocalizeOptions, localize
-
     _offline(args)
     asr_model = args.asr_model
     if asr_model is None and args.subs is None:

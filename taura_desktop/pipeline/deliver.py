@@ -16,6 +16,13 @@ from taura_desktop.core.project import Project, ProjectState
 from taura_desktop.core.store import ProjectStore
 from taura_desktop.errors import BadInputError, CancelledError, MediaError, UsageError
 from taura_desktop.jobs.messages import ProgressMsg, TaskSpec, WarningMsg, WorkerMsg
+from taura_desktop.languages import language_name
+from taura_desktop.media.audio_io import from_int16, write_wav
+from taura_desktop.modelstore.store import ModelStore
+from taura_desktop.paths import cache_dir
+from taura_desktop.pipeline.stale import describe, stale_report
+from taura_desktop.subtitles.cues import project_cues
+from taura_desktop.subtitles.io import write_subtitles
 
 KINDS = ("mp4", "mkv", "stems", "otio", "burn", "subtitles")
 MASTER_KINDS = ("mp4", "mkv")  # dubbed master videos
@@ -59,14 +66,10 @@ class ExportStage:
                 where = media.path if media else str(project.path)
                 raise MediaError(f"{where}: the project's video is missing (moved or deleted?)")
         if options.mix == "background" and options.kind in MIXED_KINDS:
-            from taura_desktop.modelstore.store import ModelStore
-
             ModelStore().path("separation", "htdemucs")  # exit 4 with how to get it
         if options.kind == "burn" and len(langs) != 1:
             raise UsageError("export burn: choose exactly one language (--lang xx)")
         if options.kind in VOICED_KINDS and not options.allow_stale:
-            from taura_desktop.pipeline.stale import describe, stale_report
-
             for lang in langs:
                 report = stale_report(project, lang)
                 if report.to_voice:
@@ -95,10 +98,8 @@ def dub_tracks(state: ProjectState, store: ProjectStore, langs: Sequence[str]) -
 
     import numpy as np
 
-    from taura_desktop.dub.cache import placed_key
-    from taura_desktop.export.render import DubTrack, PlacedClip
-    from taura_desktop.languages import language_name
-    from taura_desktop.media.audio_io import from_int16
+    from taura_desktop.dub.cache import placed_key  # lazy: loads scipy (+0.3 s)
+    from taura_desktop.export.render import DubTrack, PlacedClip  # lazy: loads scipy (+0.3 s)
 
     lock = threading.Lock()  # the mixer may read clips from worker threads: one connection
 
@@ -129,9 +130,6 @@ def write_subtitle_set(
     state: ProjectState, out_dir: Path, stem: str, langs: Sequence[str], formats: Sequence[str]
 ) -> list[Path]:
     """Subtitles for the source and every language in ``langs``, in every format."""
-    from taura_desktop.subtitles.cues import project_cues
-    from taura_desktop.subtitles.io import write_subtitles
-
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     source = state.meta.source_lang or "und"
@@ -161,7 +159,7 @@ def export(
     emit: Callable[[WorkerMsg], None],
     cancelled: Callable[[], bool],
 ) -> dict[str, Any]:
-    from taura_desktop.export.mix import MixSettings
+    from taura_desktop.export.mix import MixSettings  # lazy: loads scipy (+0.3 s)
 
     out = Path(o.output)
     langs = list(o.langs)
@@ -183,8 +181,7 @@ def export(
     background: Path | None = None
     stage_progress = progress
     if o.mix == "background" and o.kind in MIXED_KINDS:
-        from taura_desktop.paths import cache_dir
-        from taura_desktop.pipeline.separate import background_stem
+        from taura_desktop.pipeline.separate import background_stem  # lazy: +20 ms on --help
 
         background = background_stem(
             video,
@@ -199,10 +196,10 @@ def export(
             progress(0.5 + 0.5 * fraction, what)
 
     if o.kind in ("mp4", "mkv"):
-        from taura_desktop.export.master import SubtitleTrack, export_master
+        from taura_desktop.export.master import SubtitleTrack, export_master  # lazy: loads scipy (+0.3 s)
 
         sub_fmt = "srt" if o.kind == "mp4" else "ass"
-        from taura_desktop.export.atomic import scratch_dir
+        from taura_desktop.export.atomic import scratch_dir  # lazy: loads scipy (+0.3 s)
 
         with scratch_dir(out) as scratch:
             subs = write_subtitle_set(state, scratch, "subs", langs, [sub_fmt])
@@ -230,15 +227,15 @@ def export(
         outputs.append(str(report.path))
         problems.extend(report.problems)
     elif o.kind == "burn":
-        from taura_desktop.export.atomic import scratch_dir
-        from taura_desktop.export.burnin import burn_in
+        from taura_desktop.export.atomic import scratch_dir  # lazy: loads scipy (+0.3 s)
+        from taura_desktop.export.burnin import burn_in  # lazy: loads scipy (+0.3 s)
 
         with scratch_dir(out) as scratch:
             # sources first, then the chosen language: its file is the last one written
             sub = write_subtitle_set(state, scratch, "burn", langs[:1], ["ass"])[-1]
             outputs.append(str(burn_in(video, sub, out, progress=progress, cancel=cancelled)))
     elif o.kind == "stems":
-        from taura_desktop.export.stems import export_stems
+        from taura_desktop.export.stems import export_stems  # lazy: loads scipy (+0.3 s)
 
         out.mkdir(parents=True, exist_ok=True)
         stems = export_stems(
@@ -260,8 +257,6 @@ def export(
 
 
 def _sub_title(lang: str, source: str) -> str:
-    from taura_desktop.languages import language_name
-
     return f"{language_name(lang)}{' (original)' if lang == source else ''}"
 
 
@@ -273,9 +268,8 @@ def _export_otio(
     progress: Callable[[float, str], None],
 ) -> list[Path]:
     """The timeline plus the WAVs it references, in ``<out stem>_media/`` beside it."""
-    from taura_desktop.dub.cache import load_fitted
-    from taura_desktop.export.otio_export import export_otio
-    from taura_desktop.media.audio_io import write_wav
+    from taura_desktop.dub.cache import load_fitted  # lazy: loads scipy (+0.3 s)
+    from taura_desktop.export.otio_export import export_otio  # lazy: loads scipy (+0.3 s)
 
     media = state.meta.media
     assert media is not None

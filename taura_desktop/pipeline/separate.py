@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 from taura_desktop.engines.separation.base import Cancel, Progress, separate_file
+from taura_desktop.engines.separation.onnx_demucs import OnnxSeparator, model_version
+from taura_desktop.modelstore.store import ModelStore
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -46,9 +48,6 @@ def background_stem(
     (the message says how to import it), MediaError (exit 3) for unusable media,
     CancelledError on cancel (nothing is left in the cache).
     """
-    from taura_desktop.engines.separation.onnx_demucs import OnnxSeparator, model_version
-    from taura_desktop.modelstore.store import ModelStore
-
     model_dir = ModelStore(models_root).path("separation", name)  # exit 4 when missing
     out = background_path(cache_dir, media_fingerprint_key, name, model_version(model_dir))
     if out.is_file() and out.stat().st_size > 44:

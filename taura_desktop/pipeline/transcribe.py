@@ -25,7 +25,9 @@ from taura_desktop.core.model import Segment, new_id
 from taura_desktop.core.project import Project
 from taura_desktop.errors import MediaError
 from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WarningMsg, WorkerMsg
+from taura_desktop.media.decode import iter_audio
 from taura_desktop.pipeline.engines import resolve_whisper, whisper_engine
+from taura_desktop.segmentation.cutter import cut_words
 from taura_desktop.segmentation.profiles import project_profile
 
 WINDOW_MS = 10 * 60_000  # decoded audio held at once (+ CUT_SEARCH_MS): ~40 MB of float32
@@ -129,8 +131,7 @@ class TranscribeStage:
         self._clear, self._origin = None, None
 
     def apply(self, project: Project, item: Any) -> None:
-        from taura_desktop.engines.asr.base import AsrSegment
-        from taura_desktop.segmentation.cutter import cut_words
+        from taura_desktop.engines.asr.base import AsrSegment  # lazy: +7 ms on --help
 
         if isinstance(item, DetectedLanguage):
             if not project.meta.source_lang and item.language != "und":
@@ -208,8 +209,6 @@ def windows(
 ) -> Iterator[tuple[int, np.ndarray]]:
     """(offset ms, audio) windows covering [start_ms, end_ms) of ``path``, each at most
     WINDOW_MS + CUT_SEARCH_MS long, consecutive, cut in pauses; decoded as they are needed."""
-    from taura_desktop.media.decode import iter_audio
-
     chunks = iter_audio(path, sr, chunk_ms=WINDOW_MS, start_ms=start_ms, end_ms=end_ms)
     carry = np.zeros(0, dtype=np.float32)
     offset_samples = 0
@@ -231,7 +230,7 @@ def windows(
 def work(
     payload: TranscribePayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]
 ) -> dict[str, Any]:
-    from taura_desktop.engines.asr.base import AsrOptions, glossary_prompt
+    from taura_desktop.engines.asr.base import AsrOptions, glossary_prompt  # lazy: +7 ms on --help
 
     engine: Any = whisper_engine(payload.model_dir, payload.device)
     prompt = glossary_prompt(payload.prompt_terms) if payload.prompt_terms else None

@@ -18,9 +18,13 @@ from taura_desktop.core import edits
 from taura_desktop.core.model import Segment, VoiceClip, VoiceSpec, clip_basis
 from taura_desktop.core.project import Project
 from taura_desktop.core.store import ProjectStore
+from taura_desktop.dub.fit import DEFAULT_MIN_GAP_MS, FitCaps, available_ms
+from taura_desktop.engines.tts.xtts import pick_reference, reference_key, require_license_accepted
 from taura_desktop.errors import CancelledError, EngineUnavailableError, UsageError
 from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WorkerMsg
+from taura_desktop.media.decode import decode_audio
 from taura_desktop.pipeline.engines import model_store, tts_engine, tts_version
+from taura_desktop.pipeline.stale import speed_caps, stale_reason
 
 BATCH = 4  # segments per result message: progress and cancel granularity
 
@@ -69,7 +73,7 @@ def speaker_default_voice(project: Project, speaker_id: str | None, lang: str, e
                           models_root: str | None = None) -> VoiceSpec:
     """The default voice of ``speaker_id`` for ``lang``: a voice of ``engine`` (None: the best
     installed engine for the language), alternating across the project's speakers."""
-    from taura_desktop.dub.voices import speaker_default
+    from taura_desktop.dub.voices import speaker_default  # lazy: +11 ms on --help
 
     return speaker_default(list(project.state.speakers), speaker_id or "", lang, engine,
                            models_root=models_root)
@@ -102,8 +106,6 @@ def voice_for(project: Project, seg: Segment, lang: str, engine: str | None,
 def clone_references(project: Project, items: list[VoiceItem]) -> dict[str, tuple[tuple[int, int], ...]]:
     """For each cloned (XTTS) voice, the source-audio ranges to clone from: the voice's chosen
     reference segments, else the speaker's clean segments picked automatically."""
-    from taura_desktop.engines.tts.xtts import pick_reference, reference_key
-
     refs: dict[str, tuple[tuple[int, int], ...]] = {}
     for item in items:
         key = reference_key(item.voice)
@@ -128,8 +130,6 @@ def clone_references(project: Project, items: list[VoiceItem]) -> dict[str, tupl
 
 def _set_clone_references(engine: object, payload: VoicePayload) -> None:
     """Decode each cloned voice's reference ranges and hand them to the engine once."""
-    from taura_desktop.media.decode import decode_audio
-
     if not payload.references or payload.media is None:
         return
     import numpy as np
@@ -152,8 +152,7 @@ def cheap_version(spec: VoiceSpec, models_root: str = "") -> str | None:
 
 def check_voice_available(engine: str, voice: str, models_root: str, xtts_accepted: bool) -> None:
     """Exit-4 errors for a voice that cannot be used, checked without loading any model."""
-    from taura_desktop.dub.voices import ENGINES
-    from taura_desktop.engines.tts.xtts import require_license_accepted
+    from taura_desktop.dub.voices import ENGINES  # lazy: +11 ms on --help
 
     if engine not in ENGINES:
         raise EngineUnavailableError(f"voice engine {engine!r}: unknown (use one of {', '.join(ENGINES)})")
@@ -163,8 +162,8 @@ def check_voice_available(engine: str, voice: str, models_root: str, xtts_accept
     elif engine == "piper":
         model_store(models_root).path("piper", voice.partition("#")[0])
     elif engine == "kokoro":
-        from taura_desktop.dub.voices import KOKORO_MODEL
-        from taura_desktop.engines.tts.kokoro import voice_names
+        from taura_desktop.dub.voices import KOKORO_MODEL  # lazy: +11 ms on --help
+        from taura_desktop.engines.tts.kokoro import voice_names  # lazy: +8 ms on --help
 
         names = voice_names(model_store(models_root).path("kokoro", KOKORO_MODEL))
         if voice and voice not in names:
@@ -187,13 +186,11 @@ class VoiceStage:
         self._run = os.urandom(4).hex()  # results of one run merge into one undo step
 
     def plan(self, project: Project, options: VoiceOptions) -> TaskSpec | None:
-        from taura_desktop.dub.cache import clip_key
+        from taura_desktop.dub.cache import clip_key  # lazy: loads scipy (+0.3 s)
 
         lang = options.lang
         if lang not in project.meta.target_langs:
             raise UsageError(f"{project.path}: has no {lang} translation to voice (translate first)")
-        from taura_desktop.pipeline.stale import speed_caps, stale_reason
-
         root = str(model_store(options.models_root).root)
         soft, hard = speed_caps(project)
         caps = (options.max_speed or soft, options.hard_max_speed or max(hard, options.max_speed or soft))
@@ -253,16 +250,13 @@ class VoiceStage:
 
 
 def _available(slot: tuple[int, int, int | None], natural_ms: int, options: VoiceOptions) -> int:
-    from taura_desktop.dub.fit import DEFAULT_MIN_GAP_MS, available_ms
-
     return available_ms(slot[0], slot[1], slot[2], DEFAULT_MIN_GAP_MS, natural_ms)
 
 
 def work(
     payload: VoicePayload, emit: Callable[[WorkerMsg], None], cancelled: Callable[[], bool]
 ) -> dict[str, Any]:
-    from taura_desktop.dub.cache import VoiceJob, voice_segments
-    from taura_desktop.dub.fit import FitCaps
+    from taura_desktop.dub.cache import VoiceJob, voice_segments  # lazy: loads scipy (+0.3 s)
 
     caps = FitCaps(max_speed=payload.max_speed, hard_max_speed=payload.hard_max_speed)
     store = ProjectStore.open_for_clips(payload.project_path)
