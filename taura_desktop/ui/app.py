@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     apply_theme(app, str(settings.get(Pref.THEME)))
 
-    from taura_desktop.ui.main_window import MainWindow  # after QApplication (mpv needs it)
+    from taura_desktop.ui.main_window import MainWindow  # lazy: after QApplication (mpv needs it)
 
     window = MainWindow(settings, player_vo=opts.vo)
     window.show()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from taura_desktop.core.project import Project
+from taura_desktop.modelstore.store import ModelStore
 from taura_desktop.pipeline.deliver import MEDIA_KINDS, MIXED_KINDS, ExportOptions
 from taura_desktop.subtitles.io import WRITE_FORMATS
 
@@ -53,8 +54,6 @@ LOUDNESS = (("broadcast", "Broadcast (EBU R128, -23 LUFS)"), ("web", "Web (-16 L
 def background_available() -> bool:
     """Whether the background mix can run: the export worker separates the music/effects
     stem with the ``separation/htdemucs`` model, which must be installed (a stat, no reading)."""
-    from taura_desktop.modelstore.store import ModelStore
-
     return ModelStore().is_installed("separation", "htdemucs")
 
 

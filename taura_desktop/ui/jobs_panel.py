@@ -29,7 +29,11 @@ from PySide6.QtWidgets import (
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
 from taura_desktop.jobs.worker import shared_worker
+from taura_desktop.pipeline.deliver import ExportOptions
 from taura_desktop.pipeline.stages import STAGES, stage_session
+from taura_desktop.pipeline.transcribe import TranscribeOptions
+from taura_desktop.pipeline.translate import TranslateOptions
+from taura_desktop.pipeline.voice import VoiceOptions
 
 POLL_MS = 30
 #: Time one poll may spend applying results before the event loop gets control back.
@@ -263,19 +267,11 @@ class JobsPanel(QWidget):
 def stage_options(stage: str, **kw: Any) -> Any:
     """The typed options object of a pipeline stage (keyword names as in the stage's dataclass)."""
     if stage == "transcribe":
-        from taura_desktop.pipeline.transcribe import TranscribeOptions
-
         return TranscribeOptions(**kw)
     if stage == "translate":
-        from taura_desktop.pipeline.translate import TranslateOptions
-
         return TranslateOptions(**kw)
     if stage == "voice":
-        from taura_desktop.pipeline.voice import VoiceOptions
-
         return VoiceOptions(**kw)
     if stage == "export":
-        from taura_desktop.pipeline.deliver import ExportOptions
-
         return ExportOptions(**kw)
     raise TauraError(f"unknown stage {stage!r}")

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from taura_desktop.modelstore import catalog
+from taura_desktop.modelstore import catalog, download
 from taura_desktop.modelstore.catalog import CatalogEntry
 from taura_desktop.modelstore.offline import is_offline
 from taura_desktop.modelstore.store import InstalledModel, ModelStore
@@ -296,9 +296,7 @@ class ModelManagerDialog(QDialog):
         cancel = self._cancel = threading.Event()
 
         def work(report: Report) -> Any:
-            from taura_desktop.modelstore.download import download
-
-            return download(entry, store, progress=report, cancel=cancel)
+            return download.download(entry, store, progress=report, cancel=cancel)
 
         return self._run(self.tr("Downloading {0}…").format(entry.name), work)
 

@@ -24,6 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from taura_desktop.errors import EngineUnavailableError
+from taura_desktop.modelstore.store import ModelStore
+from taura_desktop.pipeline.engines import best_whisper
 from taura_desktop.ui.jobs_panel import known_stages, pipeline_available
 
 LANGS = (
@@ -84,10 +87,6 @@ def missing_models(source_lang: str | None, targets: tuple[str, ...], mt_engine:
     """(engine/name, why) of store models the chosen stages need but are not installed.
     ``whisper_model`` None: any installed Whisper that fits the language will do (the
     transcribe stage picks the best one); ``base`` is proposed when none does."""
-    from taura_desktop.errors import EngineUnavailableError
-    from taura_desktop.modelstore.store import ModelStore
-    from taura_desktop.pipeline.engines import best_whisper
-
     store = ModelStore()
     out: list[tuple[str, str]] = []
     if "transcribe" in stages:

@@ -15,14 +15,13 @@ from PySide6.QtWidgets import (
 from taura_desktop.core import edits
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
+from taura_desktop.pipeline.engines import best_whisper
 from taura_desktop.segmentation.profiles import PROFILE_SETTING, PROFILES
 from taura_desktop.ui.new_project import LANGS
 
 
 def asr_model_problem(language: str | None) -> str | None:
     """None when a speech-recognition model fits ``language``, else one sentence saying why not."""
-    from taura_desktop.pipeline.engines import best_whisper
-
     try:
         best_whisper(language, None)
     except TauraError as exc:

@@ -25,6 +25,7 @@ from taura_desktop.app.qc import profile_of, qc_inputs
 from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.project import Project
 from taura_desktop.pipeline.stale import stale_report
+from taura_desktop.segmentation.qc import check_cues
 from taura_desktop.ui.background import BackgroundCall, Report
 from taura_desktop.ui.timefmt import format_ms
 
@@ -137,8 +138,6 @@ class QcPanel(QWidget):
         token = (self._generation, index, stale)
 
         def work(_report: Report) -> Any:
-            from taura_desktop.segmentation.qc import check_cues
-
             return check_cues(items, profile, code)
 
         self.summary.setText(self.tr("Checking…"))

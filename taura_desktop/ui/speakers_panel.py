@@ -29,6 +29,8 @@ from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.model import VoiceSpec
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
+from taura_desktop.pipeline.diarize import DiarizeOptions
+from taura_desktop.pipeline.voice import speaker_default_voice, speaker_voice
 from taura_desktop.ui.background import BackgroundCall, Report
 from taura_desktop.ui.jobs_panel import StageRequest
 from taura_desktop.ui.preview import AudioOut, sample_text, synthesize_preview
@@ -61,7 +63,7 @@ class _VoiceLoader(QObject):
 
     def load(self, lang: str) -> None:
         def work() -> None:
-            from taura_desktop.dub.voices import voice_choices
+            from taura_desktop.dub.voices import voice_choices  # lazy: +11 ms on GUI start
 
             try:
                 voices = [(_voice_data(spec), label) for spec, label in voice_choices(lang)]
@@ -219,8 +221,6 @@ class SpeakersPanel(QWidget):
         if self.enqueue is None:
             self.message.emit(self.tr("No job queue to run speaker detection in."))
             return False
-        from taura_desktop.pipeline.diarize import DiarizeOptions
-
         segs = [project.state.segments[i] for i in ids]
         span = (min(s.start_ms for s in segs), max(s.end_ms for s in segs))
         engine = project.meta.settings.get("tts_engine")
@@ -293,8 +293,6 @@ class SpeakersPanel(QWidget):
 
     def _voice(self, sid: str, lang: str) -> VoiceSpec:
         """The voice the dub uses for this speaker (the same function as the voice stage)."""
-        from taura_desktop.pipeline.voice import speaker_voice
-
         assert self._project is not None
         return speaker_voice(self._project, sid, lang, self._engine_setting())
 
@@ -302,8 +300,6 @@ class SpeakersPanel(QWidget):
         project, sid = self._project, self.current_speaker()
         if project is None or sid is None:
             return ""
-        from taura_desktop.pipeline.voice import speaker_default_voice
-
         try:
             spec = speaker_default_voice(project, sid, lang, self._engine_setting())
         except TauraError as exc:
