@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import signal
 import sys
@@ -28,7 +29,7 @@ from taura_desktop.errors import ExitCode, UsageError
 STATE_STYLE = {"done": "green", "skipped": "cyan", "failed": "red", "running": "yellow", "queued": "dim"}
 
 
-def add_parser(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
+def add_parser(sub: argparse._SubParsersAction[Any], lang_list: Callable[[str], list[str]]) -> None:
     p = sub.add_parser(
         "batch",
         help="localize a folder (or CSV list) of videos on a Ray cluster",
@@ -161,7 +162,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def cmd_batch(args: Any) -> int:
+def cmd_batch(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from taura_desktop.pipeline.raypool import (  # lazy: +6 ms on --help

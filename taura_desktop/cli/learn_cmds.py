@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ def _ids(value: str) -> list[str]:
     return ids
 
 
-def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
+def add_parsers(sub: argparse._SubParsersAction[Any], lang_list: Callable[[str], list[str]]) -> None:
     p = sub.add_parser("approve", help="approve translations (and remember them in the translation memory)")
     p.add_argument("project", type=Path)
     p.add_argument("--lang", required=True, help="target language, e.g. es")
@@ -52,7 +53,7 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     q.set_defaults(func=cmd_dataset_export)
 
 
-def cmd_approve(args: Any) -> int:
+def cmd_approve(args: argparse.Namespace) -> int:
     with Project.open(args.project) as p:
         if args.lang not in p.meta.target_langs:
             raise UsageError(f"{p.path}: has no target language {args.lang!r}")
@@ -68,7 +69,7 @@ def cmd_approve(args: Any) -> int:
     return 0
 
 
-def cmd_tm_export(args: Any) -> int:
+def cmd_tm_export(args: argparse.Namespace) -> int:
     path = memory_path()
     with TranslationMemory(path) as tm:
         n = write_tmx(tm.entries(args.src, args.tgt), args.output)
@@ -76,7 +77,7 @@ def cmd_tm_export(args: Any) -> int:
     return 0
 
 
-def cmd_tm_import(args: Any) -> int:
+def cmd_tm_import(args: argparse.Namespace) -> int:
     entries = list(read_tmx(args.tmx))
     with TranslationMemory(memory_path()) as tm:
         n = tm.add_many(entries)
@@ -84,7 +85,7 @@ def cmd_tm_import(args: Any) -> int:
     return 0
 
 
-def cmd_dataset_export(args: Any) -> int:
+def cmd_dataset_export(args: argparse.Namespace) -> int:
     with Project.open(args.project) as p:
         s = export_dataset(p, args.lang, args.output, approved_only=args.approved_only)
     print(f"wrote {s.clips} clips to {s.folder} ({s.skipped} segments left out; {s.rows} rows in all)")

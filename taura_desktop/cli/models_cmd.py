@@ -19,7 +19,7 @@ from taura_desktop.modelstore.download import DownloadProgress, download
 from taura_desktop.modelstore.store import InstalledModel, ModelStore
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Register ``models`` on the main parser's subparsers (sets ``func=run``)."""
     p: argparse.ArgumentParser = subparsers.add_parser(
         "models",

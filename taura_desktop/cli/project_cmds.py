@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from taura_desktop.subtitles.io import WRITE_FORMATS
 OTHER_FORMATS = ("stems", "otio", "burn", "json")
 
 
-def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
+def add_parsers(sub: argparse._SubParsersAction[Any], lang_list: Callable[[str], list[str]]) -> None:
     p = sub.add_parser("new", help="create a project for a video")
     p.add_argument("video", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True, help="project file (.taura)")
@@ -81,7 +82,7 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     p.set_defaults(func=cmd_qc)
 
 
-def cmd_new(args: Any) -> int:
+def cmd_new(args: argparse.Namespace) -> int:
     if args.output.suffix != ".taura":
         raise UsageError(f"{args.output}: project files end in .taura")
     with projects.new_project(
@@ -93,7 +94,7 @@ def cmd_new(args: Any) -> int:
     return 0
 
 
-def cmd_import_subs(args: Any) -> int:
+def cmd_import_subs(args: argparse.Namespace) -> int:
     with Project.open(args.project) as p:
         s = projects.import_subtitles(
             p, args.subs, lang=args.lang, as_translation=args.as_translation, encoding=args.encoding
@@ -119,7 +120,7 @@ def cmd_import_subs(args: Any) -> int:
     return 0
 
 
-def cmd_relink(args: Any) -> int:
+def cmd_relink(args: argparse.Namespace) -> int:
     with Project.open(args.project) as p:
         why = projects.relink(p, args.media, force=args.force)
         media = p.meta.media
@@ -129,7 +130,7 @@ def cmd_relink(args: Any) -> int:
     return 0
 
 
-def cmd_info(args: Any) -> int:
+def cmd_info(args: argparse.Namespace) -> int:
     data = projects.quick_info(args.project)  # from the counts kept in the file
     if data is None:
         with Project.open(args.project, read_only=True) as p:
@@ -157,7 +158,7 @@ def cmd_info(args: Any) -> int:
     return 0
 
 
-def cmd_export(args: Any) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "json":  # reading is enough
         with Project.open(args.project, read_only=True) as p:
             print(f"wrote {write_segments_json(p, args.lang, args.output)}")
@@ -181,7 +182,7 @@ def cmd_export(args: Any) -> int:
     return 0
 
 
-def _revoice_before_export(p: Project, args: Any) -> None:
+def _revoice_before_export(p: Project, args: argparse.Namespace) -> None:
     """Stale or missing voice clips never reach a master: re-voice them first and say how many,
     or with ``--no-revoice`` refuse (exit 3) naming the count."""
     if args.format not in VOICED_KINDS:
@@ -202,7 +203,7 @@ def _revoice_before_export(p: Project, args: Any) -> None:
         print(f"re-voiced {describe(report)} before exporting")
 
 
-def cmd_qc(args: Any) -> int:
+def cmd_qc(args: argparse.Namespace) -> int:
     with Project.open(args.project, read_only=True) as p:
         reports = qc_reports(p, args.lang)
     if args.json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from taura_desktop.pipeline.translate import TranslateOptions
 from taura_desktop.pipeline.voice import VoiceOptions
 
 
-def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
+def add_parsers(sub: argparse._SubParsersAction[Any], lang_list: Callable[[str], list[str]]) -> None:
     p = sub.add_parser("transcribe", help="speech -> source segments (faster-whisper)")
     p.add_argument("project", type=Path)
     p.add_argument(
@@ -108,13 +109,13 @@ def add_parsers(sub: Any, lang_list: Callable[[str], list[str]]) -> None:
     p.set_defaults(func=cmd_localize)
 
 
-def _offline(args: Any) -> None:
+def _offline(args: argparse.Namespace) -> None:
     """--offline: no network for the rest of this process and its workers."""
     if getattr(args, "offline", False):
         go_offline()
 
 
-def cmd_transcribe(args: Any) -> int:
+def cmd_transcribe(args: argparse.Namespace) -> int:
     _offline(args)
     with Project.open(args.project) as p, StageProgress() as bar:
         check_media(p)  # transcribing another video would replace the segments with its words
@@ -147,7 +148,7 @@ def _transcribe_line(s: dict[str, Any], total: int) -> str:
     )
 
 
-def cmd_diarize(args: Any) -> int:
+def cmd_diarize(args: argparse.Namespace) -> int:
     _offline(args)
     opts = DiarizeOptions(speakers=args.speakers, restart=args.restart)
     with Project.open(args.project) as p, StageProgress() as bar:
@@ -165,7 +166,7 @@ def cmd_diarize(args: Any) -> int:
     return 0
 
 
-def cmd_translate(args: Any) -> int:
+def cmd_translate(args: argparse.Namespace) -> int:
     _offline(args)
     opts = TranslateOptions(
         langs=tuple(args.to), engine=args.engine, only_missing=args.only_missing, force=args.force
@@ -179,7 +180,7 @@ def cmd_translate(args: Any) -> int:
     return 0
 
 
-def cmd_voice(args: Any) -> int:
+def cmd_voice(args: argparse.Namespace) -> int:
     _offline(args)
     opts = VoiceOptions(
         lang=args.lang,
@@ -204,7 +205,7 @@ def cmd_voice(args: Any) -> int:
     return 0
 
 
-def cmd_localize(args: Any) -> int:
+def cmd_localize(args: argparse.Namespace) -> int:
     _offline(args)
     asr_model = args.asr_model
     if asr_model is None and args.subs is None:

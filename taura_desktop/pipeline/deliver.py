@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from taura_desktop.core.project import Project, ProjectState
 from taura_desktop.core.store import ProjectStore
@@ -23,6 +23,9 @@ from taura_desktop.paths import cache_dir
 from taura_desktop.pipeline.stale import describe, stale_report
 from taura_desktop.subtitles.cues import project_cues
 from taura_desktop.subtitles.io import write_subtitles
+
+if TYPE_CHECKING:
+    from taura_desktop.export.render import DubTrack  # loads scipy
 
 KINDS = ("mp4", "mkv", "stems", "otio", "burn", "subtitles")
 MASTER_KINDS = ("mp4", "mkv")  # dubbed master videos
@@ -89,7 +92,7 @@ class ExportStage:
 # -- worker side ---------------------------------------------------------------------------------
 
 
-def dub_tracks(state: ProjectState, store: ProjectStore, langs: Sequence[str]) -> list[Any]:
+def dub_tracks(state: ProjectState, store: ProjectStore, langs: Sequence[str]) -> list[DubTrack]:
     """One DubTrack per language with every voiced clip as placed (fitted audio).
 
     No audio is read here: each clip is read from the project when the mix reaches it

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from taura_desktop.errors import CancelledError, EngineUnavailableError, MediaEr
 from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WorkerMsg
 from taura_desktop.media.decode import decode_audio
 from taura_desktop.pipeline.engines import model_store
+
+if TYPE_CHECKING:
+    from taura_desktop.engines.speaker.base import SpeakerEncoder
 
 STATE_KEY = "diarize"  # project setting: {"complete", "speakers", "centroids", "created"}
 MODEL_NAME = "speaker-ge2e"
@@ -195,7 +198,7 @@ class DiarizeStage:
     def begin(self, project: Project) -> None:  # the plan changes nothing
         return None
 
-    def apply(self, project: Project, item: Any) -> None:
+    def apply(self, project: Project, item: EmbeddingChunk | DiarizeResult) -> None:
         if isinstance(item, EmbeddingChunk):
             if item.encoder != self._acc.encoder:
                 self._acc = _RunState([], [], item.encoder, 0 if self._acc.encoder else self._acc.saved)
@@ -467,7 +470,7 @@ def speech_windows(regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def diarize_audio(
     audio: np.ndarray,
-    encoder: Any,
+    encoder: SpeakerEncoder,
     *,
     offset_ms: int = 0,
     speakers: int | None = None,
@@ -518,10 +521,10 @@ def diarize_audio(
     )
 
 
-_ENCODERS: dict[tuple[str, str], Any] = {}
+_ENCODERS: dict[tuple[str, str], SpeakerEncoder] = {}
 
 
-def _encoder(model_dir: str, device: str) -> Any:
+def _encoder(model_dir: str, device: str) -> SpeakerEncoder:
     from taura_desktop.engines.speaker import open_encoder  # lazy: +5 ms on --help
 
     key = (model_dir, device)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from taura_desktop.engines.mt.base import MtEngine, no_pair_error
 from taura_desktop.engines.tts import open_engine
@@ -17,6 +18,9 @@ from taura_desktop.engines.tts.xtts import model_version as xtts_version
 from taura_desktop.errors import EngineUnavailableError, UsageError
 from taura_desktop.modelstore import catalog
 from taura_desktop.modelstore.store import ModelStore
+
+if TYPE_CHECKING:
+    from taura_desktop.engines.asr.base import AsrEngine, Device
 
 MT_ENGINES = ("auto", "argos", "apertium")
 TTS_ENGINES = ("espeak", "piper", "kokoro", "xtts")
@@ -108,11 +112,12 @@ def tts_engine(name: str, voice: str, models_root: str, xtts_license_accepted: b
 def _tts_engine(name: str, voice: str, models_root: str, xtts_license_accepted: bool) -> TtsEngine:
     return open_engine(name, tts_model_path(name, voice, models_root), license_accepted=xtts_license_accepted)
 
+
 @cache
-def whisper_engine(model_dir: str, device: str) -> object:
+def whisper_engine(model_dir: str, device: Device) -> AsrEngine:
     from taura_desktop.engines.asr.whisper import WhisperEngine  # lazy: +8 ms on --help
 
-    return WhisperEngine(Path(model_dir), device=device)  # type: ignore[arg-type]
+    return WhisperEngine(Path(model_dir), device=device)
 
 
 # Best first. English-only models only serve English (they also beat their multilingual

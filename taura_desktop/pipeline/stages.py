@@ -15,6 +15,15 @@ from taura_desktop.jobs import JobEvent, Stage, StageSession, run_session
 from taura_desktop.jobs.worker import Worker, WorkFn, shared_worker
 from taura_desktop.pipeline import deliver, diarize, transcribe, translate, voice
 
+#: What a stage run takes (None: the stage's defaults, where it has any).
+StageOptions = (
+    transcribe.TranscribeOptions
+    | diarize.DiarizeOptions
+    | translate.TranslateOptions
+    | voice.VoiceOptions
+    | deliver.ExportOptions
+)
+
 STAGES: dict[str, Callable[[], Stage]] = {
     "transcribe": transcribe.TranscribeStage,
     "diarize": diarize.DiarizeStage,
@@ -33,7 +42,7 @@ WORK: dict[str, WorkFn] = {
 
 
 def stage_session(
-    project: Project, name: str, options: Any = None, worker: Worker | None = None
+    project: Project, name: str, options: StageOptions | None = None, worker: Worker | None = None
 ) -> StageSession:
     """A fresh session of the stage ``name`` (TauraError when there is no such stage)."""
     factory = STAGES.get(name)
@@ -45,7 +54,7 @@ def stage_session(
 def run_stage(
     project: Project,
     name: str,
-    options: Any = None,
+    options: StageOptions | None = None,
     *,
     on_event: Callable[[JobEvent], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,

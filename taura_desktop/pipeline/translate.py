@@ -19,6 +19,7 @@ from typing import Any
 from taura_desktop.core import edits
 from taura_desktop.core.model import GlossaryEntry, Origin, text_hash
 from taura_desktop.core.project import Project
+from taura_desktop.engines.mt.base import MtEngine
 from taura_desktop.errors import CancelledError, UsageError
 from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WorkerMsg
 from taura_desktop.paths import memory_path, user_glossary_path
@@ -189,7 +190,7 @@ def work(
                 raise CancelledError("translation cancelled")
             chunk = job.cues[start : start + CHUNK_SEGMENTS]
 
-            def translate(texts: list[str], lang: str = job.lang, eng: Any = engine) -> list[str]:
+            def translate(texts: list[str], lang: str = job.lang, eng: MtEngine = engine) -> list[str]:
                 protected, holders = glossary.protect_batch(texts, payload.src, lang)
                 out = eng.translate_batch(protected, payload.src, lang, cancel=cancelled)
                 return [glossary.restore(t, h) for t, h in zip(out, holders, strict=True)]

@@ -19,7 +19,8 @@ from taura_desktop.core.model import Segment, VoiceClip, VoiceSpec, clip_basis
 from taura_desktop.core.project import Project
 from taura_desktop.core.store import ProjectStore
 from taura_desktop.dub.fit import DEFAULT_MIN_GAP_MS, FitCaps, available_ms
-from taura_desktop.engines.tts.xtts import pick_reference, reference_key, require_license_accepted
+from taura_desktop.engines.tts.espeak import EspeakEngine
+from taura_desktop.engines.tts.xtts import XttsEngine, pick_reference, reference_key, require_license_accepted
 from taura_desktop.errors import CancelledError, EngineUnavailableError, UsageError
 from taura_desktop.jobs.messages import ProgressMsg, ResultMsg, TaskSpec, WorkerMsg
 from taura_desktop.media.decode import decode_audio
@@ -128,7 +129,7 @@ def clone_references(project: Project, items: list[VoiceItem]) -> dict[str, tupl
     return refs
 
 
-def _set_clone_references(engine: object, payload: VoicePayload) -> None:
+def _set_clone_references(engine: XttsEngine, payload: VoicePayload) -> None:
     """Decode each cloned voice's reference ranges and hand them to the engine once."""
     if not payload.references or payload.media is None:
         return
@@ -138,7 +139,7 @@ def _set_clone_references(engine: object, payload: VoicePayload) -> None:
         if not ranges:
             raise EngineUnavailableError(f"voice '{key}': no clean segment of this speaker to clone from")
         pieces = [decode_audio(payload.media, 24000, start_ms=a, end_ms=b) for a, b in ranges]
-        engine.set_reference(key, np.concatenate(pieces), 24000)  # type: ignore[attr-defined]
+        engine.set_reference(key, np.concatenate(pieces), 24000)
 
 
 def cheap_version(spec: VoiceSpec, models_root: str = "") -> str | None:
@@ -158,7 +159,9 @@ def check_voice_available(engine: str, voice: str, models_root: str, xtts_accept
         raise EngineUnavailableError(f"voice engine {engine!r}: unknown (use one of {', '.join(ENGINES)})")
     if engine == "espeak":
         if voice:
-            tts_engine("espeak", "", "").check_voice(voice)  # type: ignore[attr-defined]
+            espeak = tts_engine("espeak", "", "")
+            assert isinstance(espeak, EspeakEngine)
+            espeak.check_voice(voice)
     elif engine == "piper":
         model_store(models_root).path("piper", voice.partition("#")[0])
     elif engine == "kokoro":
@@ -269,7 +272,7 @@ def work(
         done = 0
         for (engine_name, voice), items in groups.items():
             engine = tts_engine(engine_name, voice, payload.models_root, payload.xtts_license_accepted)
-            if engine_name == "xtts":
+            if isinstance(engine, XttsEngine):
                 _set_clone_references(engine, payload)
             for start in range(0, len(items), BATCH):
                 if cancelled():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,9 +29,10 @@ from PySide6.QtWidgets import (
 
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
+from taura_desktop.jobs import JobEvent, StageSession
 from taura_desktop.jobs.worker import shared_worker
 from taura_desktop.pipeline.deliver import ExportOptions
-from taura_desktop.pipeline.stages import STAGES, stage_session
+from taura_desktop.pipeline.stages import STAGES, StageOptions, stage_session
 from taura_desktop.pipeline.transcribe import TranscribeOptions
 from taura_desktop.pipeline.translate import TranslateOptions
 from taura_desktop.pipeline.voice import VoiceOptions
@@ -49,10 +51,14 @@ def known_stages() -> tuple[str, ...]:
     return tuple(STAGES)
 
 
+#: Called when a queued stage ends: (kind, summary); kind is finished, failed or cancelled.
+OnFinished = Callable[[str, dict[str, Any]], None]
+
+
 @dataclass(slots=True)
 class StageRequest:
     stage: str
-    options: Any = None
+    options: StageOptions | None = None
     label: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -71,7 +77,7 @@ class JobsPanel(QWidget):
         super().__init__(parent)
         self._project: Project | None = None
         self._queue: deque[StageRequest] = deque()
-        self._session: Any = None
+        self._session: StageSession | None = None
         self._planning: StageRequest | None = None  # the request being planned on the helper thread
         self._current: StageRequest | None = None
         self._planned.connect(self._on_planned)  # queued: emitted from the helper thread
@@ -160,7 +166,7 @@ class JobsPanel(QWidget):
     def _plan(self, req: StageRequest, project: Project) -> None:
         """Helper thread: load the stage and, when its plan only reads the project, plan it,
         touching no widget; the result goes back to the GUI thread through a queued signal."""
-        session: Any = None
+        session: StageSession | None = None
         error: BaseException | None = None
         try:
             session = stage_session(project, req.stage, req.options)
@@ -170,13 +176,16 @@ class JobsPanel(QWidget):
             error = exc
         self._planned.emit(req, session, error)
 
-    def _on_planned(self, req: StageRequest, session: Any, error: BaseException | None) -> None:
+    def _on_planned(
+        self, req: StageRequest, session: StageSession | None, error: BaseException | None
+    ) -> None:
         if req is not self._planning:  # cancelled (or the project changed) meanwhile
             return
         self._planning = None
         if error is not None:
             self._could_not_start(req, error)
             return
+        assert session is not None  # planning made one or raised
         try:
             if not session.planned:  # a plan that changes the project runs on this thread
                 session.plan()
@@ -200,7 +209,7 @@ class JobsPanel(QWidget):
         self._current = None
         QTimer.singleShot(0, self._start_next)
 
-    def _run(self, req: StageRequest, session: Any, events: list[Any]) -> None:
+    def _run(self, req: StageRequest, session: StageSession, events: list[JobEvent]) -> None:
         self._session = session
         self.title.setText(self.tr("Running {0}…").format(self._label()))
         self.bar.setRange(0, 0)
@@ -222,7 +231,7 @@ class JobsPanel(QWidget):
             return
         self._handle(events)
 
-    def _handle(self, events: list[Any]) -> None:
+    def _handle(self, events: list[JobEvent]) -> None:
         for ev in events:
             if ev.kind == "progress":
                 if ev.total:
@@ -264,7 +273,7 @@ class JobsPanel(QWidget):
         QTimer.singleShot(0, self._start_next)
 
 
-def stage_options(stage: str, **kw: Any) -> Any:
+def stage_options(stage: str, **kw: Any) -> StageOptions:
     """The typed options object of a pipeline stage (keyword names as in the stage's dataclass)."""
     if stage == "transcribe":
         return TranscribeOptions(**kw)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -238,7 +239,7 @@ class MainWindow(WindowOps):
         self.speakers.close_audio()
         super().closeEvent(event)
 
-    def _table_menu(self, pos: Any) -> None:
+    def _table_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
         for a in (
             self.a_play_seg,

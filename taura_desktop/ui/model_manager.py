@@ -8,9 +8,9 @@ forbids commercial use (XTTS-v2, some Piper voices) are marked in the license co
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from taura_desktop.modelstore import catalog, download
 from taura_desktop.modelstore.catalog import CatalogEntry
+from taura_desktop.modelstore.download import DownloadProgress
 from taura_desktop.modelstore.offline import is_offline
 from taura_desktop.modelstore.store import InstalledModel, ModelStore
 from taura_desktop.ui.background import BackgroundCall, Report
@@ -117,7 +118,7 @@ class ModelManagerDialog(QDialog):
         self._lister = BackgroundCall(self, "models-list")
         self._lister.done.connect(self._listed)
         self._lister.failed.connect(self._op_failed)
-        self.last_result: Any = None
+        self.last_result: object = None
         self.last_error: str | None = None
 
         self.table = QTableWidget(0, len(COLUMNS), self)
@@ -268,7 +269,7 @@ class ModelManagerDialog(QDialog):
         self.import_file_button.setEnabled(not busy)
 
     # -- operations (all on a worker thread) ---------------------------------------------------
-    def _run(self, what: str, fn: Any) -> bool:
+    def _run(self, what: str, fn: Callable[[Report], object]) -> bool:
         if self._op.busy:
             self.status.setText(self.tr("Another model operation is still running."))
             return False
@@ -295,7 +296,7 @@ class ModelManagerDialog(QDialog):
         store = self.store
         cancel = self._cancel = threading.Event()
 
-        def work(report: Report) -> Any:
+        def work(report: Report) -> InstalledModel:
             return download.download(entry, store, progress=report, cancel=cancel)
 
         return self._run(self.tr("Downloading {0}…").format(entry.name), work)
@@ -355,20 +356,20 @@ class ModelManagerDialog(QDialog):
         key = row.key
         return self._run(self.tr("Verifying {0}…").format(key), lambda _report: store.verify(key))
 
-    def _op_progress(self, _token: object, value: Any) -> None:
-        total = getattr(value, "total_bytes", None)
-        done = int(getattr(value, "done_bytes", 0) or 0)
-        stage = str(getattr(value, "stage", ""))
+    def _op_progress(self, _token: object, value: DownloadProgress) -> None:
+        total = value.total_bytes
+        done = value.done_bytes
+        stage = value.stage
         if total:
             scale = max(1, total // 1_000_000)  # keep the bar's range within int
             self.progress.setRange(0, int(total // scale))
             self.progress.setValue(int(min(done, total) // scale))
-            self.status.setText(f"{getattr(value, 'name', '')}: {stage} {_human(done)} / {_human(total)}")
+            self.status.setText(f"{value.name}: {stage} {_human(done)} / {_human(total)}")
         else:
             self.progress.setRange(0, 0)
-            self.status.setText(f"{getattr(value, 'name', '')}: {stage}")
+            self.status.setText(f"{value.name}: {stage}")
 
-    def _op_done(self, token: object, result: Any) -> None:
+    def _op_done(self, token: object, result: object) -> None:
         self.last_result = result
         self.progress.setRange(0, 1)
         self.progress.setValue(1)

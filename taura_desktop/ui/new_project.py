@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -214,16 +215,12 @@ class NewProjectDialog(QDialog):
             self.project_edit.setText(str(Path(text).with_suffix(".taura")))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
 
-    def dragEnterEvent(self, event: object) -> None:
-        from PySide6.QtGui import QDragEnterEvent
-
-        if isinstance(event, QDragEnterEvent) and event.mimeData().hasUrls():
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: object) -> None:
-        from PySide6.QtGui import QDropEvent
-
-        if isinstance(event, QDropEvent) and event.mimeData().hasUrls():
+    def dropEvent(self, event: QDropEvent) -> None:
+        if event.mimeData().hasUrls():
             self.media_edit.setText(event.mimeData().urls()[0].toLocalFile())
 
     def spec(self) -> NewProjectSpec:

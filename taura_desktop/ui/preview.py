@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from taura_desktop.core.model import VoiceSpec
-from taura_desktop.engines.tts.base import SynthRequest
+from taura_desktop.engines.tts.base import SynthRequest, TtsEngine
 from taura_desktop.errors import EngineUnavailableError
 from taura_desktop.languages import primary_language
 from taura_desktop.media.audio_io import write_wav
@@ -55,7 +55,7 @@ def synthesize_preview(lang: str, voice: VoiceSpec, text: str, out_dir: Path | N
     if engine_name == "espeak":
         from taura_desktop.engines.tts.espeak import EspeakEngine  # lazy: +2 ms on GUI start
 
-        engine: Any = EspeakEngine()
+        engine: TtsEngine = EspeakEngine()
     else:
         root = models_root or str(ModelStore().root)
         engine = tts_engine(engine_name, voice.voice, root)

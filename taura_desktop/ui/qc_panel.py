@@ -8,7 +8,6 @@ result that is older than the latest request is dropped. Clicking a row selects 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -25,7 +24,7 @@ from taura_desktop.app.qc import profile_of, qc_inputs
 from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.project import Project
 from taura_desktop.pipeline.stale import stale_report
-from taura_desktop.segmentation.qc import check_cues
+from taura_desktop.segmentation.qc import QcReport, check_cues
 from taura_desktop.ui.background import BackgroundCall, Report
 from taura_desktop.ui.timefmt import format_ms
 
@@ -137,7 +136,7 @@ class QcPanel(QWidget):
         stale = stale_report(project, self._lang).reasons if self._lang else {}
         token = (self._generation, index, stale)
 
-        def work(_report: Report) -> Any:
+        def work(_report: Report) -> list[QcReport]:
             return check_cues(items, profile, code)
 
         self.summary.setText(self.tr("Checking…"))
@@ -147,7 +146,7 @@ class QcPanel(QWidget):
         if isinstance(token, tuple) and token[0] == self._generation:
             self.summary.setText(self.tr("QC failed: {0}").format(message))
 
-    def _checked(self, token: object, reports: list[Any]) -> None:
+    def _checked(self, token: object, reports: list[QcReport]) -> None:
         if not isinstance(token, tuple) or token[0] != self._generation:
             return  # a newer check is on its way
         index: dict[str, int] = token[1]

@@ -381,14 +381,14 @@ class SpeakersPanel(QWidget):
         text = sample_text(lang, lines)
         self.message.emit(self.tr("Making a {0} voice preview…").format(lang))
 
-        def work(_report: Report) -> object:
+        def work(_report: Report) -> Path:
             return synthesize_preview(lang, spec, text)
 
         self._preview.start(work, lang)
         return True
 
-    def _preview_done(self, _lang: object, path: object) -> None:
-        problem = self.audio.play(Path(str(path)))
+    def _preview_done(self, _lang: str, path: Path) -> None:
+        problem = self.audio.play(path)
         if problem:
             self.message.emit(problem)
         self.previewReady.emit(str(path))

@@ -13,6 +13,7 @@ edit; the project then announces the change and the timeline refreshes its cache
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, Qt
@@ -23,6 +24,7 @@ from PySide6.QtGui import (
 )
 
 from taura_desktop.core import edits, timing
+from taura_desktop.core.edits import Edit
 from taura_desktop.errors import TauraError
 
 if TYPE_CHECKING:
@@ -50,11 +52,11 @@ class Timeline(TimelinePainter):
     (double click), ``editFailed(message)``, ``viewChanged()``."""
 
     # -- edits -----------------------------------------------------------------------------------
-    def _apply(self, make: object) -> bool:
+    def _apply(self, make: Callable[[], Edit | None]) -> bool:
         if self._project is None:
             return False
         try:
-            edit = make() if callable(make) else None
+            edit = make()
             if edit is None:
                 return False
             self._project.apply(edit)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,6 +28,7 @@ from taura_desktop.core.model import Origin
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError
 from taura_desktop.paths import memory_path
+from taura_desktop.translation.memory import TmMatch
 from taura_desktop.ui.background import BackgroundCall
 
 LIMIT = FUZZY_LIMIT
@@ -136,7 +136,7 @@ class AlternativesPanel(QWidget):
         if isinstance(token, tuple) and token[0] == self._generation:
             self.header.setText(self.tr("Translation memory unavailable: {0}").format(message))
 
-    def _found(self, token: object, matches: list[Any]) -> None:
+    def _found(self, token: object, matches: list[TmMatch]) -> None:
         if not isinstance(token, tuple) or token[0] != self._generation:
             return
         self.list.clear()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent
@@ -45,7 +44,7 @@ from taura_desktop.core import edits
 from taura_desktop.core.edits import Change, ChangeKind
 from taura_desktop.core.project import Project
 from taura_desktop.errors import TauraError, first_line
-from taura_desktop.media.peaks import compute_peaks
+from taura_desktop.media.peaks import Peaks, compute_peaks
 from taura_desktop.pipeline.segment_dub import SegmentDub
 from taura_desktop.ui.empty_hint import EmptyHint
 from taura_desktop.ui.jobs_panel import (
@@ -374,7 +373,7 @@ class WindowBase(QMainWindow):
         self.show_message(self.tr("Reading the audio waveform…"))
         self._peaks.start(token, path)
 
-    def _peaks_done(self, token: object, peaks: Any) -> None:
+    def _peaks_done(self, token: object, peaks: Peaks) -> None:
         if token is not self._peaks_token or self.project is None:
             return
         self.timeline.set_peaks(peaks)

@@ -28,6 +28,7 @@ from taura_desktop.pipeline.segment_dub import render_segment_dub
 from taura_desktop.pipeline.stale import ClipState, clip_state, describe, stale_report
 from taura_desktop.ui.export_dialog import ExportDialog
 from taura_desktop.ui.jobs_panel import (
+    OnFinished,
     StageRequest,
     stage_options,
 )
@@ -574,7 +575,7 @@ class WindowOps(WindowFind):
             self.temp_dirs.append(self._seg_dir)
         return self._seg_dir
 
-    def revoice(self, ids: list[str], on_finished: Any = None) -> bool:
+    def revoice(self, ids: list[str], on_finished: OnFinished | None = None) -> bool:
         """Queue the voice stage for ``ids`` in the current language (the project's engine)."""
         project, lang = self.project, self.current_lang()
         if project is None or lang is None or not ids:

@@ -91,6 +91,7 @@ def test_resume_reuses_embeddings_already_made(encoder: SpeakerEncoder) -> None:
     emb = np.concatenate([c[1] for c in chunks])
 
     class Counting:
+        name = encoder.name
         calls = 0
 
         def embed(self, clips: list[np.ndarray]) -> np.ndarray:

@@ -75,7 +75,7 @@ def test_localize_runs_diarization_when_the_model_is_installed(
     """The real diarize stage inside `localize`, before translation; the later stages (covered
     by tests/pipeline/test_localize.py) are only recorded here to keep this test short."""
     from taura_desktop.app import localize as localize_mod
-    from taura_desktop.pipeline.stages import run_stage
+    from taura_desktop.pipeline.stages import StageOptions, run_stage
 
     monkeypatch.setenv("TAURA_MODELS_DIR", str(_models_root()))
     ran: list[str] = []
@@ -83,7 +83,7 @@ def test_localize_runs_diarization_when_the_model_is_installed(
     def recording(
         project: Project,
         stage: str,
-        options: object = None,
+        options: StageOptions | None = None,
         *,
         on_event: Callable[[JobEvent], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
