@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
@@ -60,7 +60,8 @@ class StageRequest:
     stage: str
     options: StageOptions | None = None
     label: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    on_finished: OnFinished | None = None
+    dub_render: bool = False  # the editor's preview mix of the dub
 
 
 class JobsPanel(QWidget):
@@ -117,10 +118,10 @@ class JobsPanel(QWidget):
     def busy(self) -> bool:
         return self._session is not None or self._planning is not None or bool(self._queue)
 
-    def has_pending(self, flag: str) -> bool:
-        """Whether a queued or running request has ``extra[flag]`` set."""
+    def dub_render_pending(self) -> bool:
+        """Whether a preview mix of the dub is queued or running."""
         reqs = [*self._queue, *([self._current] if self._current is not None else [])]
-        return any(r.extra.get(flag) for r in reqs)
+        return any(r.dub_render for r in reqs)
 
     def enqueue(self, request: StageRequest) -> None:
         self._queue.append(request)
@@ -203,9 +204,8 @@ class JobsPanel(QWidget):
         self.title.setText(self.tr("No jobs running."))
         self.stageFinished.emit(req.stage, "failed")
         self.stageSummary.emit(req.stage, "failed", {"error": str(exc)})
-        callback = req.extra.get("on_finished")
-        if callable(callback):
-            callback("failed", {"error": str(exc)})
+        if req.on_finished is not None:
+            req.on_finished("failed", {"error": str(exc)})
         self._current = None
         QTimer.singleShot(0, self._start_next)
 
@@ -265,8 +265,8 @@ class JobsPanel(QWidget):
         self.title.setText(self.tr("No jobs running."))
         self.stageFinished.emit(stage, kind)
         self.stageSummary.emit(stage, kind, summary)
-        callback = req.extra.get("on_finished") if req is not None else None
-        if callable(callback):
+        callback = req.on_finished if req is not None else None
+        if callback is not None:
             callback(kind, summary)
         if kind != "finished":
             self._queue.clear()  # later stages depend on this one

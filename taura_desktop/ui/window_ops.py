@@ -434,7 +434,7 @@ class WindowOps(WindowFind):
             elif summary.get("error"):
                 self.show_banner(str(summary["error"]))
 
-        self.jobs.enqueue(StageRequest("export", options, label or self.tr("Export"), {"on_finished": done}))
+        self.jobs.enqueue(StageRequest("export", options, label or self.tr("Export"), on_finished=done))
         self.jobs_dock.show()
 
     def revoice_stale(self, langs: tuple[str, ...] | list[str] = ()) -> int:
@@ -478,7 +478,7 @@ class WindowOps(WindowFind):
         if project is None or lang is None:
             self.show_message(self.tr("This project has no target language."))
             return False
-        if self.jobs.has_pending("dub_render"):
+        if self.jobs.dub_render_pending():
             return True  # already on its way
         import tempfile
 
@@ -510,7 +510,8 @@ class WindowOps(WindowFind):
                 "export",
                 options,
                 self.tr("Dub mix {0}").format(lang),
-                {"on_finished": done, "dub_render": True},
+                on_finished=done,
+                dub_render=True,
             )
         )
         self.jobs_dock.show()
@@ -588,8 +589,8 @@ class WindowOps(WindowFind):
         except (TauraError, ImportError, TypeError) as exc:
             self.show_message(str(exc))
             return False
-        extra = {"on_finished": on_finished} if on_finished is not None else {}
-        self.jobs.enqueue(StageRequest("voice", options, self.tr("Re-voice ({0})").format(len(ids)), extra))
+        label = self.tr("Re-voice ({0})").format(len(ids))
+        self.jobs.enqueue(StageRequest("voice", options, label, on_finished=on_finished))
         return True
 
     def toggle_loop(self) -> None:
