@@ -192,6 +192,9 @@ def voice_segments(
     miss_idx = [i for i, h in enumerate(hits) if not h]
     # identical lines (same key) are synthesized once
     first_of: dict[str, int] = {}
+    jobs_of: dict[str, list[VoiceJob]] = {}  # every job voiced by a key
+    for job, key in zip(jobs, keys, strict=True):
+        jobs_of.setdefault(key, []).append(job)
     for i in miss_idx:
         first_of.setdefault(keys[i], i)
     reqs = [SynthRequest(jobs[i].text, jobs[i].lang, jobs[i].voice) for i in first_of.values()]
@@ -203,7 +206,7 @@ def voice_segments(
         res = results[ri]
         natural = normalize(trim_silence(res.samples, res.sample_rate), res.sample_rate, target_lufs)
         natural_ms = _duration_ms(len(natural), res.sample_rate)
-        users = [j for j, k in zip(jobs, keys, strict=True) if k == key]
+        users = jobs_of[key]
         if isinstance(sink, ClipStore) and all(needs_fitted_audio(_fit(j, natural_ms, caps)) for j in users):
             sink.put_take(key, res.sample_rate, to_int16(natural))  # only ever re-fitted
         else:
