@@ -4,12 +4,18 @@ The worker is started with the ``spawn`` method (no forked Qt or database state)
 ``TaskSpec`` messages one at a time; engines cache their loaded models in the worker, so a
 second job of the same session does not load the model again. Soft cancel is a message the
 stage checks between units of work; hard cancel ends the process.
+
+A worker may run at a lower CPU priority (``nice``): the editor's does, so that on a machine
+with few cores the window keeps the CPU it needs to paint while a stage (and the programs it
+starts, which inherit the priority) uses the rest. Alone on the machine it still gets every
+core, so a lower priority costs a job nothing unless something else wants the CPU.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -45,6 +51,21 @@ def execute(task: TaskSpec, emit: Emit, cancelled: Callable[[], bool]) -> DoneMs
         return ErrorMsg(
             "internal", f"{type(exc).__name__}: {exc}", int(ExitCode.INTERNAL), traceback.format_exc()
         )
+
+
+def lower_priority(nice: int, pid: int = 0) -> bool:
+    """Lower the CPU priority of process ``pid`` (0: this one) to niceness ``nice``; raising
+    it back needs privileges, so this only ever lowers. False where the platform has no
+    niceness (Windows) or refuses."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return False
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, pid)
+        if current < nice:
+            os.setpriority(os.PRIO_PROCESS, pid, nice)
+        return True
+    except OSError:
+        return False
 
 
 def _serve(conn: Connection) -> None:
@@ -94,10 +115,19 @@ def _serve_tasks(conn: Connection, attempts: Callable[[], list[str]]) -> None:
 class Worker:
     """Handle on one worker process (spawned lazily, restarted after a crash or kill)."""
 
-    def __init__(self) -> None:
+    def __init__(self, nice: int = 0) -> None:
         self._proc: mp.process.BaseProcess | None = None
         self._conn: Connection | None = None
         self._lock = threading.Lock()  # start() may run on a helper thread
+        self.nice = nice
+
+    def set_priority(self, nice: int) -> None:
+        """Run at niceness ``nice`` from now on: a running process is lowered at once (its
+        children started later inherit it); a restarted one starts at it. Only lowers."""
+        self.nice = max(self.nice, nice)
+        proc = self._proc
+        if proc is not None and proc.pid is not None and self.alive:
+            lower_priority(self.nice, proc.pid)
 
     @property
     def alive(self) -> bool:
@@ -118,6 +148,8 @@ class Worker:
             parent, child = ctx.Pipe(duplex=True)
             proc = ctx.Process(target=_serve, args=(child,), name="taura-worker", daemon=True)
             proc.start()
+            if proc.pid is not None:  # before it has imported anything: all its work runs lower
+                lower_priority(self.nice, proc.pid)
             child.close()
             self._proc, self._conn = proc, parent
         return self._conn

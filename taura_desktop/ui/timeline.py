@@ -194,7 +194,7 @@ class Timeline(TimelinePainter):
         self._anchor = ids[-1] if ids else None
         if emit:
             self.selectionChanged.emit(list(ids))
-        self.update()
+        self.update_tracks()
 
     def _seek_to(self, ms: int) -> None:
         ms = max(0, min(ms, self._total_ms()))
@@ -239,7 +239,7 @@ class Timeline(TimelinePainter):
         except TauraError as exc:
             self.editFailed.emit(str(exc))
             self._drag = None
-        self.update()
+        self.update_tracks()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         drag, self._drag = self._drag, None
@@ -256,7 +256,7 @@ class Timeline(TimelinePainter):
                 # the preview already holds the snapped, clamped answer: apply it without re-snapping
                 opts = dict(self._retime_options(), snap_ms=0)
                 self._apply(lambda: timing.retime_edit(project.state, seg_id, mode, target, **opts))
-        self.update()
+        self.update_tracks()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         seg_id, _mode = self._hit(event.position().x())

@@ -99,7 +99,7 @@ class TimelineView(QWidget):
             self._duration_ms = media.duration_ms if media and media.duration_ms else 0
         self._layout_tracks()
         self._sync_duration()
-        self.update()
+        self.update_tracks()
 
     def set_peaks(self, peaks: Peaks | None) -> None:
         self._peaks = peaks
@@ -107,7 +107,7 @@ class TimelineView(QWidget):
         if peaks is not None:
             self._duration_ms = max(self._duration_ms, peaks.duration_ms)
             self._sync_duration()
-        self.update()
+        self.update_tracks()
 
     def _on_change(self, change: Change) -> None:
         if change.kinds & (
@@ -124,7 +124,7 @@ class TimelineView(QWidget):
         elif not self._dirty:
             self._cache.update(self._project, change.segment_ids) if self._project else None
         self._sync_duration()
-        self.update()
+        self.update_tracks()
 
     def _ensure_cache(self) -> TimelineCache:
         if self._dirty and self._project is not None:
@@ -171,6 +171,11 @@ class TimelineView(QWidget):
 
     def minimumSizeHint(self) -> QSize:
         return QSize(200, self._content_h + SCROLL_H)
+
+    def update_tracks(self) -> None:
+        """Schedule a repaint of the tracks. Not ``update()``: that would repaint the scrollbar
+        below them too (a child widget; ~4 ms a time), which repaints itself when it moves."""
+        self.update(0, 0, self.width(), max(0, self.height() - SCROLL_H))
 
     def _place_scrollbar(self) -> None:
         self._scroll.setGeometry(
@@ -227,7 +232,7 @@ class TimelineView(QWidget):
     def _on_scroll(self, value: int) -> None:
         self._offset_ms = float(value)
         self.viewChanged.emit()
-        self.update()
+        self.update_tracks()
 
     def set_view(self, offset_ms: float, ms_per_px: float | None = None) -> None:
         if ms_per_px is not None:
@@ -235,7 +240,7 @@ class TimelineView(QWidget):
         self._offset_ms = max(0.0, float(offset_ms))
         self._sync_duration()
         self.viewChanged.emit()
-        self.update()
+        self.update_tracks()
 
     def set_ms_per_px(self, value: float, anchor_x: float | None = None) -> None:
         anchor_x = HEADER_W + self.content_width / 2 if anchor_x is None else anchor_x
@@ -309,4 +314,4 @@ class TimelineView(QWidget):
             self.ensure_visible(seg.start_ms, seg.end_ms)
         if emit:
             self.selectionChanged.emit(list(ids))
-        self.update()
+        self.update_tracks()

@@ -72,6 +72,14 @@ class LatencyReport:
         }
 
 
+def settle(seconds: float) -> None:
+    """Spin the event loop for ``seconds``: a window just opened paints its project and the
+    editor starts its worker, as it has done by the time a person asks for a first job."""
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
 def run_with_latency(
     jobs: JobsPanel,
     requests: list[StageRequest],

@@ -127,3 +127,18 @@ def test_a_plan_that_changes_the_project_stays_on_the_gui_thread(
     report = run_with_latency(panel, [_subtitles(tmp_path)], timeout_s=120)
     assert report.kinds == ["finished"]
     assert threads == [threading.main_thread()]
+
+
+def test_the_editor_runs_its_worker_at_a_lower_priority(panel: JobsPanel) -> None:
+    import os
+
+    from taura_desktop.jobs.worker import shared_worker
+    from taura_desktop.ui.jobs_panel import WORKER_NICE
+
+    worker = shared_worker()
+    assert worker.nice >= WORKER_NICE > 0
+    if hasattr(os, "getpriority"):
+        worker.start()
+        assert worker._proc is not None and worker._proc.pid is not None
+        # lowered whether it started before the panel existed or after
+        assert os.getpriority(os.PRIO_PROCESS, worker._proc.pid) >= WORKER_NICE
