@@ -76,18 +76,22 @@ def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y", *args], check=True)
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of ``pid`` and all its descendants, summed (kB)."""
+def tree_rss_kb(pid: int, peaks: dict[str, int] | None = None) -> int:
+    """Resident memory of ``pid`` and all its descendants, summed (kB). ``peaks`` gathers each
+    process's own peak (VmHWM) under its role: the first process is "cli", a Python child
+    "worker", any other child by its program name."""
     total = 0
     stack = [pid]
     while stack:
         p = stack.pop()
         try:
             with open(f"/proc/{p}/status", encoding="ascii") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+            total += int(fields.get("VmRSS", "0 kB").split()[0])
+            if peaks is not None:
+                name = fields.get("Name", "?").strip()
+                role = "cli" if p == pid else ("worker" if name.startswith("python") else name)
+                peaks[role] = max(peaks.get(role, 0), int(fields.get("VmHWM", "0 kB").split()[0]))
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children", encoding="ascii") as fh:
                     stack.extend(int(c) for c in fh.read().split())
@@ -97,6 +101,7 @@ def tree_rss_kb(pid: int) -> int:
 
 
 CPU_S: list[float] = [0.0]  # CPU seconds (user + system, whole tree) of the last ``measured`` run
+PEAKS: dict[str, int] = {}  # each process's own peak memory (kB) in the last ``measured`` run
 
 
 def measured(cmd: list[str], env_extra: dict[str, str] | None = None) -> tuple[float, float]:
@@ -109,13 +114,14 @@ def measured(cmd: list[str], env_extra: dict[str, str] | None = None) -> tuple[f
     if env_extra:
         e.update(env_extra)
     peak = [0]
+    PEAKS.clear()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+            peak[0] = max(peak[0], tree_rss_kb(proc.pid, PEAKS))
             stop.wait(0.05)
 
     th = threading.Thread(target=sample, daemon=True)
@@ -289,6 +295,8 @@ def measure(cache: Path, minutes: int, kinds: list[str], compare_pcm: bool = Tru
         wall, peak = export("mp4", proj, tmp / "cold.mp4", cold_cache)
         res["export mp4 cold s"], res["export mp4 cold peak MB"] = round(wall, 2), round(peak, 1)
         res["export mp4 cold cpu s"] = round(CPU_S[0], 2)
+        for role, kb in sorted(PEAKS.items()):
+            res[f"export mp4 cold peak MB, {role} alone"] = round(kb / 1024, 1)
         if cold_only:
             return res
         wall, peak = export("mp4", proj, tmp / "warm.mp4", cold_cache)
