@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from taura_desktop.errors import ExitCode, UsageError
+from taura_desktop.errors import EngineUnavailableError, ExitCode, UsageError
 from taura_desktop.modelstore import catalog
 from taura_desktop.modelstore.catalog import ENGINES
 from taura_desktop.modelstore.download import DownloadProgress, download
@@ -57,7 +57,9 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     imp.add_argument("--engine", choices=ENGINES, default=None)
     imp.add_argument("--name", default=None)
 
-    rm = sub.add_parser("remove", help="remove an installed model (NAME or ENGINE/NAME)")
+    rm = sub.add_parser(
+        "remove", help="remove an installed model or an unfinished download (NAME or ENGINE/NAME)"
+    )
     rm.add_argument("name", metavar="NAME")
 
     vf = sub.add_parser("verify", help="recompute checksums of installed models")
@@ -139,9 +141,23 @@ def _use(row: dict[str, Any]) -> str:
 
 def _cmd_list(store: ModelStore, args: argparse.Namespace) -> int:
     rows = _rows(store, args.engine, args.installed)
+    unfinished = [d for d in store.partial_downloads() if args.engine in (None, d.engine)]
     if args.json:
-        print(json.dumps({"root": str(store.root), "models": rows}, indent=2, ensure_ascii=False))
+        partial = [{"name": d.name, "engine": d.engine, "path": str(d.path),
+                    "size_mb": round(d.size_bytes / 1e6, 1)} for d in unfinished]
+        print(json.dumps({"root": str(store.root), "models": rows, "unfinished_downloads": partial},
+                         indent=2, ensure_ascii=False))
         return 0
+    _print_table(rows, store)
+    if unfinished:
+        print("\nunfinished downloads (`taura models download NAME` resumes, "
+              "`taura models remove NAME` frees the space):")
+        for d in unfinished:
+            print(f"  {d.qualified_name:<30} {_fmt_mb(d.size_bytes):>8}  {d.path}")
+    return 0
+
+
+def _print_table(rows: list[dict[str, Any]], store: ModelStore) -> None:
     if _is_tty():
         from rich.console import Console
         from rich.table import Table
@@ -161,7 +177,7 @@ def _cmd_list(store: ModelStore, args: argparse.Namespace) -> int:
                 f"[bold red]{use}[/]" if use == "NON-COMMERCIAL" else use,
             )
         Console().print(table)
-        return 0
+        return
     print(f"model store: {store.root}")
     fmt = "{:<24} {:<10} {:<9} {:>8}  {:<13} {:<15} {}"
     print(fmt.format("NAME", "ENGINE", "INSTALLED", "SIZE", "LANGUAGES", "USE", "LICENSE"))
@@ -177,7 +193,6 @@ def _cmd_list(store: ModelStore, args: argparse.Namespace) -> int:
                 r["license"],
             )
         )
-    return 0
 
 
 def _cmd_download(store: ModelStore, args: argparse.Namespace) -> int:
@@ -237,9 +252,21 @@ def _cmd_import(store: ModelStore, args: argparse.Namespace) -> int:
 
 
 def _cmd_remove(store: ModelStore, args: argparse.Namespace) -> int:
-    model = store.find_installed(args.name)
-    store.remove(model.qualified_name)
-    print(f"removed {model.qualified_name} from {store.root}")
+    """The installed model and any unfinished download of it; an unfinished download alone
+    goes too. An error (exit 4) only when there is neither."""
+    missing: EngineUnavailableError | None = None
+    try:
+        model = store.find_installed(args.name)
+    except EngineUnavailableError as exc:
+        missing = exc
+    else:
+        store.remove(model.qualified_name)
+        print(f"removed {model.qualified_name} from {store.root}")
+    unfinished = store.discard_partial(args.name)
+    for d in unfinished:
+        print(f"removed the unfinished download of {d.qualified_name} ({_fmt_mb(d.size_bytes)})")
+    if missing is not None and not unfinished:
+        raise missing
     return 0
 
 

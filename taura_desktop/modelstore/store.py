@@ -121,6 +121,31 @@ class InstalledModel:
 
 
 @dataclass(frozen=True)
+class PartialDownload:
+    """A download that stopped before installing; kept so that the next attempt resumes."""
+
+    engine: str
+    name: str
+    path: Path
+    size_bytes: int
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.engine}/{self.name}"
+
+
+def _tree_bytes(folder: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(folder):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, f)).st_size
+            except OSError:  # gone meanwhile
+                continue
+    return total
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     name: str
     engine: str
@@ -374,17 +399,55 @@ class ModelStore:
             raise UsageError(f"model name '{name}' is ambiguous ({both}); use ENGINE/NAME")
         return found[0]
 
+    # -- unfinished downloads
+    def partial_downloads(self) -> list[PartialDownload]:
+        """Downloads that stopped before installing (cancelled, failed, a full disk), sorted;
+        their files stay so that downloading again resumes, until ``discard_partial``."""
+        root = self.partial_root
+        if not root.is_dir():
+            return []
+        found: list[PartialDownload] = []
+        for folder in sorted(root.iterdir()):
+            if not folder.is_dir() or folder.name.startswith("."):
+                continue
+            engine = next((e for e in ENGINES if folder.name.startswith(e + "-")), None)
+            if engine is None:
+                continue
+            found.append(PartialDownload(engine, folder.name[len(engine) + 1:], folder, _tree_bytes(folder)))
+        return found
+
+    def discard_partial(self, name: str) -> list[PartialDownload]:
+        """Delete the unfinished downloads of ``name`` or ``engine/name``; returns what went
+        (nothing when there was none)."""
+        engine: str | None = None
+        if "/" in name:
+            engine, name = name.split("/", 1)
+            check_engine(engine)
+        check_name(name)
+        gone = [d for d in self.partial_downloads()
+                if d.name == name and (engine is None or d.engine == engine)]
+        for d in gone:
+            self._delete(d.path, f"{d.engine}-{d.name}")
+        return gone
+
     # -- removal and verification
+    def _delete(self, folder: Path, label: str) -> None:
+        """Move ``folder`` aside in one rename, then delete it: an interrupted delete leaves a
+        ``.trash-*`` folder (swept by the next one), never a half-deleted model."""
+        self.partial_root.mkdir(parents=True, exist_ok=True)
+        for leftover in self.partial_root.glob(".trash-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        trash = self.partial_root / f".trash-{label}-{uuid.uuid4().hex[:8]}"
+        try:
+            os.replace(folder, trash)
+        except OSError as exc:
+            raise BadInputError(f"{folder}: cannot remove ({exc.strerror})") from exc
+        shutil.rmtree(trash, ignore_errors=True)
+
     def remove(self, name: str) -> Path:
         """Remove an installed model (``name`` or ``engine/name``); returns its former folder."""
         model = self.find_installed(name)
-        self.partial_root.mkdir(parents=True, exist_ok=True)
-        trash = self.partial_root / f".trash-{model.engine}-{model.name}-{uuid.uuid4().hex[:8]}"
-        try:
-            os.replace(model.path, trash)
-        except OSError as exc:
-            raise BadInputError(f"{model.path}: cannot remove model ({exc.strerror})") from exc
-        shutil.rmtree(trash, ignore_errors=True)
+        self._delete(model.path, f"{model.engine}-{model.name}")
         return model.path
 
     def verify(self, name: str | None = None) -> list[VerifyResult]:

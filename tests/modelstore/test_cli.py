@@ -166,3 +166,39 @@ def test_list_and_download_on_a_terminal_use_rich(
     assert "xtts-v2" in out and "NON-COMMERCIAL" in out and "┃" in out  # a rich table
     monkeypatch.setenv("TAURA_OFFLINE", "1")
     assert run(["models", "download", "small"]) == 4
+
+
+def test_unfinished_downloads_are_listed_and_removed(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = ModelStore()
+    partial = store.partial_dir("whisper", "medium")  # as a cancelled download leaves it
+    partial.mkdir(parents=True)
+    (partial / "model.bin").write_bytes(b"m" * 3_000_000)
+    leftover = store.partial_root / ".trash-whisper-old-1234abcd"  # a delete cut short
+    leftover.mkdir()
+    assert run(["models", "list", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["unfinished_downloads"] == [
+        {"name": "medium", "engine": "whisper", "path": str(partial), "size_mb": 3.0}
+    ]
+    assert run(["models", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "unfinished downloads" in out and "whisper/medium" in out and "3.0 MB" in out
+    assert run(["models", "remove", "medium"]) == 0
+    assert "removed the unfinished download of whisper/medium (3.0 MB)" in capsys.readouterr().out
+    assert not partial.exists() and not leftover.exists()
+    assert run(["models", "remove", "medium"]) == 4  # neither installed nor unfinished now
+    assert "not installed" in capsys.readouterr().err
+
+
+def test_removing_a_model_also_removes_its_unfinished_download(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["models", "import", str(make_whisper_dir(tmp_path / "faster-whisper-small"))]) == 0
+    partial = ModelStore().partial_dir("whisper", "small")
+    partial.mkdir(parents=True)
+    (partial / "model.bin").write_bytes(b"x" * 100)
+    capsys.readouterr()
+    assert run(["models", "remove", "whisper/small"]) == 0
+    out = capsys.readouterr().out
+    assert "removed whisper/small" in out and "unfinished download of whisper/small" in out
+    assert not partial.exists() and not (root / "whisper" / "small").exists()

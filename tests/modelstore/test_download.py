@@ -355,3 +355,24 @@ def test_failed_download_keeps_older_install(argos_server: FakeArgosServer, stor
         download("translate-en_es", store)
     assert store.is_installed("argos", "translate-en_es")
     assert store.verify()[0].ok
+
+
+def test_an_interrupted_download_is_listed_and_can_be_discarded(hub: FakeHub, store: ModelStore) -> None:
+    make_whisper_dir(hub.remote, b"w" * 5000)
+    hub.fail_after = 2
+    with pytest.raises(EngineUnavailableError):
+        download("small", store)
+    (unfinished,) = store.partial_downloads()
+    assert (unfinished.engine, unfinished.name) == ("whisper", "small")
+    assert unfinished.path == store.partial_dir("whisper", "small")
+    assert unfinished.size_bytes == sum(f.stat().st_size for f in unfinished.path.rglob("*") if f.is_file())
+    assert unfinished.size_bytes > 0
+    assert store.discard_partial("argos/small") == []  # another engine's name: untouched
+    assert store.discard_partial("whisper/small") == [unfinished]
+    assert store.partial_downloads() == [] and not unfinished.path.exists()
+    assert not list(store.partial_root.glob(".trash-*"))
+    # the next download starts over and installs
+    hub.fail_after = None
+    hub.copied.clear()
+    assert download("small", store).path == store.path("whisper", "small")
+    assert len(hub.copied) >= 3
