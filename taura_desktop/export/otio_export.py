@@ -204,21 +204,31 @@ def _load(timeline: Any | str | os.PathLike[str]) -> Any:
     return copy.deepcopy(timeline)
 
 
-def export_edl(out: Path, timeline: Any | str | os.PathLike[str], lang: str | None = None) -> Path:
+def _meta(t: Any) -> dict[str, Any]:
+    return dict(t.metadata.get(META_KEY) or {})
+
+
+def dub_lanes(timeline: Any | str | os.PathLike[str], lang: str) -> int:
+    """How many tracks (lanes) ``lang``'s dub clips take: overlapping clips go to a second."""
+    tl = _load(timeline)
+    return len({_meta(t).get("lane") for t in tl.tracks
+                if _meta(t).get("kind") == "dub" and _meta(t).get("lang") == lang})
+
+
+def export_edl(
+    out: Path, timeline: Any | str | os.PathLike[str], lang: str | None = None, lane: int = 0
+) -> Path:
     """CMX 3600 EDL (one event list per file). Without ``lang``: the picture cut; with
-    ``lang``: the events of that language's dub clips (first lane). Needs
-    ``otio-cmx3600-adapter``."""
+    ``lang``: the events of that language's dub clips on ``lane`` (clips that overlap another
+    are on lane 1 and so on: see :func:`dub_lanes`). Needs ``otio-cmx3600-adapter``."""
     otio = _adapter("cmx_3600", "otio-cmx3600-adapter")
     tl = _load(timeline)
-
-    def meta(t: Any) -> dict[str, Any]:
-        return dict(t.metadata.get(META_KEY) or {})
-
     video = [t for t in tl.tracks if t.name == "Video"][:1]
-    dubs = [t for t in tl.tracks if meta(t).get("kind") == "dub" and meta(t).get("lane") == 0
-            and meta(t).get("lang") == lang]
+    dubs = [t for t in tl.tracks if _meta(t).get("kind") == "dub" and _meta(t).get("lane") == lane
+            and _meta(t).get("lang") == lang]
     if lang is not None and not dubs:
-        raise UsageError(f"EDL export: the timeline has no dub track for language {lang!r}")
+        raise UsageError(f"EDL export: the timeline has no dub track for language {lang!r}"
+                         + (f" on lane {lane}" if lane else ""))
     keep = dubs[:1] + video  # the adapter writes the first track; it needs one video track
     tl.tracks[:] = [copy.deepcopy(t) for t in keep]
     _write(otio, _frames(otio, tl), Path(out), "cmx_3600")

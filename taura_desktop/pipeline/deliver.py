@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from taura_desktop.core.project import Project, ProjectState
 from taura_desktop.core.store import ProjectStore
-from taura_desktop.errors import BadInputError, CancelledError, MediaError, UsageError
+from taura_desktop.errors import BadInputError, CancelledError, MediaError, TauraError, UsageError
 from taura_desktop.jobs.messages import ProgressMsg, TaskSpec, WarningMsg, WorkerMsg
 from taura_desktop.languages import language_name
 from taura_desktop.media.audio_io import from_int16, write_wav
@@ -253,7 +253,7 @@ def export(
         )
         outputs.extend(str(p) for p in stems.values())
     elif o.kind == "otio":
-        outputs.extend(str(p) for p in _export_otio(state, store, out, langs, progress))
+        outputs.extend(str(p) for p in _export_otio(state, store, out, langs, progress, problems))
     for problem in problems:
         emit(WarningMsg(problem))
     return {"outputs": outputs, "problems": problems}
@@ -269,10 +269,20 @@ def _export_otio(
     out: Path,
     langs: Sequence[str],
     progress: Callable[[float, str], None],
+    problems: list[str],
 ) -> list[Path]:
-    """The timeline plus the WAVs it references, in ``<out stem>_media/`` beside it."""
+    """The timeline plus the WAVs it references, in ``<out stem>_media/`` beside it, and the
+    same timeline for editors that read no OTIO: ``<out stem>.fcpxml`` (Final Cut Pro) and a
+    CMX 3600 EDL of each language's dub clips, ``<out stem>.<lang>.edl`` (clips that overlap
+    another are on a second lane: ``<out stem>.<lang>.2.edl``). A side file that cannot be
+    written (its adapter missing) is a problem reported, not a failed export."""
     from taura_desktop.dub.cache import load_fitted  # lazy: loads scipy (+0.3 s)
-    from taura_desktop.export.otio_export import export_otio  # lazy: loads scipy (+0.3 s)
+    from taura_desktop.export.otio_export import (  # lazy: loads scipy (+0.3 s)
+        dub_lanes,
+        export_edl,
+        export_fcpxml,
+        export_otio,
+    )
 
     media = state.meta.media
     assert media is not None
@@ -301,4 +311,16 @@ def _export_otio(
         subs[lang] = cues
     fps = media.fps or 25.0
     path = export_otio(out, Path(media.path), media.duration_ms, fps, None, dub, subs)
-    return [path]
+    written = [path]
+    targets: list[tuple[Path, str | None, int]] = [(out.with_name(f"{out.stem}.fcpxml"), None, 0)]
+    for dub_lang in (lang for lang in langs if dub[lang]):
+        for lane in range(dub_lanes(path, dub_lang)):
+            name = f"{out.stem}.{dub_lang}" + (f".{lane + 1}" if lane else "") + ".edl"
+            targets.append((out.with_name(name), dub_lang, lane))
+    for target, edl_lang, lane in targets:
+        try:
+            written.append(export_fcpxml(target, path) if edl_lang is None
+                           else export_edl(target, path, edl_lang, lane))
+        except TauraError as exc:
+            problems.append(str(exc))
+    return written

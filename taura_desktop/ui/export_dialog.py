@@ -40,7 +40,7 @@ KINDS: tuple[tuple[str, str, bool, str], ...] = (
     ("mkv", "Dubbed master video (MKV)", False, ".mkv"),
     ("subtitles", "Subtitle files", True, ""),
     ("stems", "Audio stems (WAV)", True, ""),
-    ("otio", "Editing timeline (OpenTimelineIO)", False, ".otio"),
+    ("otio", "Editing timeline (OpenTimelineIO, with FCPXML and EDL)", False, ".otio"),
     ("burn", "Video with burned-in subtitles (one language)", False, ".mp4"),
 )
 MIX_MODES = (

@@ -14,6 +14,7 @@ from taura_desktop.export import (
     DubTrack,
     MixSettings,
     burn_in,
+    dub_lanes,
     export_edl,
     export_fcpxml,
     export_otio,
@@ -93,6 +94,10 @@ def test_otio_round_trip(tmp_path: Path, source_mp4: Path) -> None:
     edl = export_edl(tmp_path / "es.edl", out, "es")
     text = edl.read_text()
     assert "00:00:04:00 00:00:04:20" in text  # es 3 at 4 s for 20 frames
+    assert dub_lanes(out, "es") == 2 and dub_lanes(out, "fr") == 1 and dub_lanes(out, "de") == 0
+    lane2 = export_edl(tmp_path / "es.2.edl", out, "es", lane=1).read_text()
+    assert "00:00:01:05 00:00:01:20" in lane2  # the overlapping "es 2" at 1.2 s for 15 frames
+    assert "00:00:04:00" not in lane2
     assert export_fcpxml(tmp_path / "t.fcpxml", tl).read_text().startswith("<?xml")
     with pytest.raises(UsageError, match="no dub track"):
         export_edl(tmp_path / "de.edl", out, "de")

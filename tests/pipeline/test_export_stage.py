@@ -45,12 +45,23 @@ def test_stems_otio_and_subtitles(voiced: Project, worker: Worker, tmp_path: Pat
     names = sorted(Path(p).name for p in stems["outputs"])
     assert any(n.startswith("dub_") for n in names) and any(n.startswith("mix_") for n in names)
     otio_out = tmp_path / "timeline.otio"
-    run_stage(voiced, "export", ExportOptions("otio", str(otio_out)), worker=worker)
+    result = run_stage(voiced, "export", ExportOptions("otio", str(otio_out)), worker=worker)
     import opentimelineio as otio
 
     timeline = otio.adapters.read_from_file(str(otio_out))
     clips = [c for t in timeline.audio_tracks() for c in t.find_clips() if "Dub" in t.name]
     assert len(clips) == len(voiced)
+    # the same timeline for editors without OTIO: Final Cut Pro XML and an EDL of the dub
+    edl, fcpxml = tmp_path / "timeline.es.edl", tmp_path / "timeline.fcpxml"
+    assert result["outputs"] == [str(otio_out), str(fcpxml), str(edl)] and result["problems"] == []
+    assert fcpxml.read_text(encoding="utf-8").startswith("<?xml")
+    events = [ln for ln in edl.read_text(encoding="utf-8").splitlines() if ln[:3].isdigit()]
+    assert len(events) == len(voiced)  # one event per dubbed line
+    first = min(voiced.segments(), key=lambda s: s.start_ms)
+    fps = voiced.meta.media.fps if voiced.meta.media and voiced.meta.media.fps else 25.0
+    frames = round(first.start_ms / 1000 * fps)
+    rec_in = f"00:00:{frames // round(fps):02d}:{frames % round(fps):02d}"
+    assert events[0].split()[-2] == rec_in  # record-in of the first event: the first line's start
     subs = run_stage(voiced, "export", ExportOptions("subtitles", str(tmp_path / "subs")), worker=worker)
     assert len(subs["outputs"]) == 2 * 4  # source + es, four formats each
 
