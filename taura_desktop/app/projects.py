@@ -82,6 +82,14 @@ def check_media(project: Project) -> None:
         raise MediaError(problem)
 
 
+class NotTheMediaError(MediaError):
+    """``relink`` was given a file that is not the project's video; ``why`` says how it differs."""
+
+    def __init__(self, message: str, why: str) -> None:
+        super().__init__(message)
+        self.why = why
+
+
 def relink(project: Project, new_path: Path, *, force: bool = False) -> str | None:
     """Point the project at ``new_path`` (moved media). A different file is refused unless
     ``force`` (then its fingerprint replaces the old one). Returns how it differs, if it does."""
@@ -91,7 +99,8 @@ def relink(project: Project, new_path: Path, *, force: bool = False) -> str | No
     old = project.meta.media
     why = None if old is None else media_difference(old, new_path)
     if why is not None and not force:
-        raise MediaError(f"{new_path}: not the media of {project.path}: {why}; --force to use it anyway")
+        raise NotTheMediaError(
+            f"{new_path}: not the media of {project.path}: {why}; --force to use it anyway", why)
     project.apply(edits.set_meta(project.state, "Relink media", media=ref), undoable=False)
     return why
 

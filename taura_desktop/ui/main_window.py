@@ -80,6 +80,7 @@ class MainWindow(WindowOps):
         self.a_close = self._act(f, self.tr("&Close project"), self.close_project, SK.Close)
         f.addSeparator()
         self.a_project_settings = self._act(f, self.tr("Project &settings…"), self.project_settings)
+        self.a_locate = self._act(f, self.tr("&Locate video…"), lambda: self.locate_media())
         self.a_import_subs = self._act(
             f, self.tr("&Import subtitles as source…"), lambda: self.import_source_subtitles()
         )
@@ -184,6 +185,7 @@ class MainWindow(WindowOps):
             self.a_edit_src,
             self.a_edit_pane,
             self.a_project_settings,
+            self.a_locate,
             self.a_import_subs,
             self.a_approve,
             self.a_review,

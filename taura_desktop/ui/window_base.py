@@ -135,6 +135,10 @@ class WindowBase(QMainWindow):
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
+        self.banner_locate = QPushButton(self.tr("Locate video…"), self)
+        self.banner_locate.setToolTip(self.tr("Point the project at its video where it is now"))
+        self.banner_locate.clicked.connect(lambda: self.locate_media())
+        self.banner_locate.hide()
         self.banner_close = QToolButton(self)
         self.banner_close.setText("×")
         self.banner_close.clicked.connect(self.hide_banner)
@@ -226,6 +230,7 @@ class WindowBase(QMainWindow):
         cl.setContentsMargins(0, 0, 0, 0)
         brow = QHBoxLayout()
         brow.addWidget(self.banner, 1)
+        brow.addWidget(self.banner_locate)
         brow.addWidget(self.banner_close)
         cl.addLayout(brow)
         cl.addWidget(self.splitter, 1)
@@ -344,14 +349,22 @@ class WindowBase(QMainWindow):
     def show_message(self, text: str, timeout_ms: int = 8000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
 
-    def show_banner(self, text: str) -> None:
+    def show_banner(self, text: str, *, locate: bool = False) -> None:
+        """A message above the editor; ``locate``: it is about the video, with a button to
+        find it."""
         self.banner.setText(text)
         self.banner.show()
+        self.banner_locate.setVisible(locate)
         self.banner_close.show()
 
     def hide_banner(self) -> None:
         self.banner.hide()
+        self.banner_locate.hide()
         self.banner_close.hide()
+
+    def locate_media(self, path: str | None = None) -> bool:
+        """Relink the project's video (the window with project operations implements it)."""
+        return False
 
     def _show_empty(self) -> None:
         self.statusBar().showMessage(

@@ -13,6 +13,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
+    QMessageBox,
     QWidget,
 )
 
@@ -88,21 +89,66 @@ class WindowOps(WindowFind):
         self.pane.set_lang(self.current_lang())
         self.pane.set_project(project)
         self._fill_speaker_filter()
-        media = project.meta.media
-        if media is not None and Path(media.path).is_file():
-            self.player.load(media.path)
-            self._load_peaks(media.path)
-            problem = app_projects.media_problem(project)  # the file there is another video
-            if problem is not None:
-                self.show_banner(problem)
-        elif media is not None:
-            self.show_banner(self.tr("The video of this project was not found: {0}").format(media.path))
+        self._load_media()
         self.timeline.zoom_to_fit()
         self.setWindowTitle(self.tr("{0} — Taura").format(project.meta.name))
         self.setWindowFilePath(str(project.path))
         self._update_actions()
         self.show_message(self.tr("Opened {0}: {1} segments").format(project.path.name, len(project.state)))
         self.projectOpened.emit(str(project.path))
+
+    def _load_media(self) -> None:
+        """The project's video into the player and its waveform, or a banner that says what
+        is wrong with it and offers to locate it."""
+        assert self.project is not None
+        media = self.project.meta.media
+        if media is not None and Path(media.path).is_file():
+            self.player.load(media.path)
+            self._load_peaks(media.path)
+            problem = app_projects.media_problem(self.project)  # the file there is another video
+            if problem is not None:
+                self.show_banner(problem, locate=True)
+        elif media is not None:
+            self.show_banner(self.tr("The video of this project was not found: {0}").format(media.path),
+                             locate=True)
+
+    def locate_media(self, path: str | None = None) -> bool:
+        """Point the project at its video where it is now (moved or renamed): ``path``, or
+        one the person picks. A file that is not the same video is used only when the person
+        says so. True when the project was relinked."""
+        if self.project is None:
+            return False
+        old = self.project.meta.media
+        if path is None:
+            start = str(Path(old.path).parent) if old is not None else self.settings.get(Pref.LAST_DIR)
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Locate the video"), start)
+            if not path:
+                return False
+        force = False
+        while True:
+            try:
+                why = app_projects.relink(self.project, Path(path), force=force)
+                break
+            except app_projects.NotTheMediaError as exc:
+                if force or QMessageBox.question(
+                    self, self.tr("A different video"),
+                    self.tr("{0} is not the video this project was made from ({1}).\n\nUse it anyway? "
+                            "Timings made for the other video may not fit it.").format(
+                        Path(path).name, exc.why),
+                ) != QMessageBox.StandardButton.Yes:
+                    return False
+                force = True
+            except TauraError as exc:  # not media, no audio, unreadable: say so, offer to look again
+                self.show_banner(str(exc), locate=True)
+                return False
+        self.hide_banner()
+        self.player.unload()
+        self.timeline.set_peaks(None)
+        self._peaks_token = None
+        self._load_media()
+        note = self.tr(" (it differs: {0})").format(why) if why else ""
+        self.show_message(self.tr("Relinked the project to {0}").format(path) + note)
+        return True
 
     def close_project(self) -> None:
         if self.project is None:
