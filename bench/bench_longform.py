@@ -20,7 +20,8 @@ with the real CLI: ``taura new``, ``import-subs``, ``translate --engine apertium
 - the ffmpeg floor: one bare ffmpeg run producing the same master layout from the same source
   (video and original audio copied, the source audio decoded and encoded once as the second
   track with the same AAC options), and the export/floor ratios;
-- optionally ``--format stems`` and ``--format burn``: wall and peak memory.
+- optionally ``--format stems`` and ``--format burn``: wall and peak memory (``--kinds`` without
+  ``mp4`` measures only those).
 
 ``--extra-words N`` makes every line N words longer (a denser dub: most lines then speak
 longer than their slot and are time-compressed, the case where a project stores most);
@@ -42,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -254,6 +256,37 @@ def mb(path: Path) -> float:
     return size / 1e6
 
 
+Export = Callable[[str, Path, Path, Path], tuple[float, float]]
+
+
+def measure_mp4(res: dict[str, float], export: Export, proj: Path, pcm: Path | None, video: Path,
+                tmp: Path, cold_cache: Path, cold_only: bool) -> None:
+    """The mp4 master: cold (and per process), then warm, PCM clips and the ffmpeg floor."""
+    wall, peak = export("mp4", proj, tmp / "cold.mp4", cold_cache)
+    res["export mp4 cold s"], res["export mp4 cold peak MB"] = round(wall, 2), round(peak, 1)
+    res["export mp4 cold cpu s"] = round(CPU_S[0], 2)
+    for role, kb in sorted(PEAKS.items()):
+        res[f"export mp4 cold peak MB, {role} alone"] = round(kb / 1024, 1)
+    if cold_only:
+        return
+    wall, peak = export("mp4", proj, tmp / "warm.mp4", cold_cache)
+    res["export mp4 warm s"], res["export mp4 warm peak MB"] = round(wall, 2), round(peak, 1)
+    res["export mp4 warm cpu s"] = round(CPU_S[0], 2)
+    if pcm is not None:
+        wall, _peak = export("mp4", pcm, tmp / "warm_pcm.mp4", cold_cache)
+        res["export mp4 warm s [pcm clips]"] = round(wall, 2)
+    floor, fpeak = measured(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(video),
+                             "-map", "0:v:0", "-map", "0:a:0", "-map", "0:a:0", "-c:v", "copy",
+                             "-c:a:0", "copy", "-c:a:1", "aac", "-aac_coder", "fast", "-b:a:1", "192k",
+                             "-ar:a:1", "48000", "-ac:a:1", "2", str(tmp / "floor.mp4")])
+    res["ffmpeg floor s"], res["ffmpeg floor peak MB"] = round(floor, 2), round(fpeak, 1)
+    res["ffmpeg floor cpu s"] = round(CPU_S[0], 2)
+    res["cold / floor"] = round(res["export mp4 cold s"] / floor, 3)
+    res["warm / floor"] = round(res["export mp4 warm s"] / floor, 3)
+    res["cold / floor (cpu)"] = round(res["export mp4 cold cpu s"] / max(0.01, CPU_S[0]), 3)
+    res["warm / floor (cpu)"] = round(res["export mp4 warm cpu s"] / max(0.01, CPU_S[0]), 3)
+
+
 def measure(cache: Path, minutes: int, kinds: list[str], compare_pcm: bool = True,
             extra_words: int = 0, size_only: bool = False, cold_only: bool = False) -> dict[str, float]:
     res = build(cache, minutes, extra_words)
@@ -292,35 +325,18 @@ def measure(cache: Path, minutes: int, kinds: list[str], compare_pcm: bool = Tru
             return measured([*cli, "export", str(p), "--lang", "es", "--format", kind, "-o", str(out)],
                             {"TAURA_CACHE_DIR": str(cache_dir)})
 
-        wall, peak = export("mp4", proj, tmp / "cold.mp4", cold_cache)
-        res["export mp4 cold s"], res["export mp4 cold peak MB"] = round(wall, 2), round(peak, 1)
-        res["export mp4 cold cpu s"] = round(CPU_S[0], 2)
-        for role, kb in sorted(PEAKS.items()):
-            res[f"export mp4 cold peak MB, {role} alone"] = round(kb / 1024, 1)
-        if cold_only:
-            return res
-        wall, peak = export("mp4", proj, tmp / "warm.mp4", cold_cache)
-        res["export mp4 warm s"], res["export mp4 warm peak MB"] = round(wall, 2), round(peak, 1)
-        res["export mp4 warm cpu s"] = round(CPU_S[0], 2)
-        if compare_pcm:
-            wall, _peak = export("mp4", pcm, tmp / "warm_pcm.mp4", cold_cache)
-            res["export mp4 warm s [pcm clips]"] = round(wall, 2)
-        floor, fpeak = measured(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(video),
-                                 "-map", "0:v:0", "-map", "0:a:0", "-map", "0:a:0", "-c:v", "copy",
-                                 "-c:a:0", "copy", "-c:a:1", "aac", "-aac_coder", "fast", "-b:a:1", "192k",
-                                 "-ar:a:1", "48000", "-ac:a:1", "2", str(tmp / "floor.mp4")])
-        res["ffmpeg floor s"], res["ffmpeg floor peak MB"] = round(floor, 2), round(fpeak, 1)
-        res["ffmpeg floor cpu s"] = round(CPU_S[0], 2)
-        res["cold / floor"] = round(res["export mp4 cold s"] / floor, 3)
-        res["warm / floor"] = round(res["export mp4 warm s"] / floor, 3)
-        res["cold / floor (cpu)"] = round(res["export mp4 cold cpu s"] / max(0.01, CPU_S[0]), 3)
-        res["warm / floor (cpu)"] = round(res["export mp4 warm cpu s"] / max(0.01, CPU_S[0]), 3)
+        if "mp4" in kinds:
+            measure_mp4(res, export, proj, pcm if compare_pcm else None, video, tmp, cold_cache, cold_only)
+            if cold_only:
+                return res
         for kind in kinds:
             if kind == "mp4":
                 continue
             out = tmp / ("stems" if kind == "stems" else f"out.{kind}.mp4")
             wall, peak = export(kind, proj, out, cold_cache)
             res[f"export {kind} s"], res[f"export {kind} peak MB"] = round(wall, 2), round(peak, 1)
+            for role, kb in sorted(PEAKS.items()):
+                res[f"export {kind} peak MB, {role} alone"] = round(kb / 1024, 1)
             if out.is_dir():
                 shutil.rmtree(out)
             else:
