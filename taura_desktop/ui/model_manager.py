@@ -48,6 +48,7 @@ class ModelRow:
     name: str
     entry: CatalogEntry | None
     installed: InstalledModel | None
+    unfinished_bytes: int | None = None  # a download that stopped part-way (resumable)
 
     @property
     def key(self) -> str:
@@ -82,8 +83,11 @@ def _human(n: float) -> str:
 def model_rows(store: ModelStore) -> list[ModelRow]:
     """Every catalog entry (installed or not) plus installed models the catalog does not know."""
     installed = {(m.engine, m.name): m for m in store.list_installed()}
-    rows = [ModelRow(e.engine, e.name, e, installed.pop((e.engine, e.name), None)) for e in catalog.entries()]
-    rows += [ModelRow(eng, name, None, m) for (eng, name), m in sorted(installed.items())]
+    partial = {(d.engine, d.name): d.size_bytes for d in store.partial_downloads()}
+    rows = [ModelRow(e.engine, e.name, e, installed.pop((e.engine, e.name), None),
+                     partial.get((e.engine, e.name))) for e in catalog.entries()]
+    rows += [ModelRow(eng, name, None, m, partial.get((eng, name)))
+             for (eng, name), m in sorted(installed.items())]
     return rows
 
 
@@ -195,7 +199,9 @@ class ModelManagerDialog(QDialog):
                 langs,
                 row.size_text(),
                 row.license_text(),
-                self.tr("installed") if row.installed else "",
+                self.tr("installed") if row.installed else (
+                    self.tr("unfinished: {0}").format(_human(row.unfinished_bytes))
+                    if row.unfinished_bytes is not None else ""),
             )
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -262,7 +268,8 @@ class ModelManagerDialog(QDialog):
             )
         )
         installed = row is not None and row.installed is not None
-        self.remove_button.setEnabled(installed and not busy)
+        removable = row is not None and (row.installed is not None or row.unfinished_bytes is not None)
+        self.remove_button.setEnabled(removable and not busy)
         self.verify_button.setEnabled(installed and not busy)
         self.cancel_button.setEnabled(busy and not self._cancel.is_set())
         self.import_dir_button.setEnabled(not busy)
@@ -333,20 +340,28 @@ class ModelManagerDialog(QDialog):
             self.import_path(path)
 
     def remove_selected(self, *, confirm: bool = True) -> bool:
+        """Remove the selected model, and any unfinished download of it (which may be all
+        there is: a download that stopped part-way keeps its files for a resume until then)."""
         row = self._current()
-        if row is None or row.installed is None:
+        if row is None or (row.installed is None and row.unfinished_bytes is None):
             return False
         if confirm:
+            question = (self.tr("Remove {0} from {1}?") if row.installed is not None else
+                        self.tr("Delete the unfinished download of {0} from {1}?"))
             answer = QMessageBox.question(
-                self,
-                self.tr("Remove model"),
-                self.tr("Remove {0} from {1}?").format(row.key, self.store.root),
-            )
+                self, self.tr("Remove model"), question.format(row.key, self.store.root))
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         store = self.store
         key = row.key
-        return self._run(self.tr("Removing {0}…").format(key), lambda _report: store.remove(key))
+        installed = row.installed is not None
+
+        def remove(_report: Report) -> Path:
+            gone = [store.remove(key)] if installed else []
+            gone += [d.path for d in store.discard_partial(key)]
+            return gone[0]
+
+        return self._run(self.tr("Removing {0}…").format(key), remove)
 
     def verify_selected(self) -> bool:
         row = self._current()
