@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import sqlite3
@@ -139,14 +140,16 @@ def measured(cmd: list[str], env_extra: dict[str, str] | None = None) -> tuple[f
     return wall, peak[0] / 1024
 
 
-def sentence(i: int, extra_words: int = 0) -> str:
+def sentence(i: int, extra_words: float = 0) -> str:
     """A unique line of 4-6 words (the first three are ``i`` in base ``len(WORDS)``) plus
-    ``extra_words``; with none, in Spanish it speaks for about 2-3.5 s, so some lines fit
+    ``extra_words`` (a fraction spreads evenly: 2.5 adds 3 words to every other line and 2 to
+    the rest); with none, in Spanish it speaks for about 2-3.5 s, so some lines fit
     their 3 s slot and some are time-compressed (fitted audio stored besides the natural
     take), as in a real dub."""
     k = len(WORDS)
     words = [WORDS[(i // k**j) % k] for j in range(3)]
-    words += [WORDS[(i * 7 + j * 11) % k] for j in range(1 + i % 3 + extra_words)]
+    extra = math.floor(extra_words * (i + 1)) - math.floor(extra_words * i)
+    words += [WORDS[(i * 7 + j * 11) % k] for j in range(1 + i % 3 + extra)]
     return " ".join(words).capitalize() + "."
 
 
@@ -157,7 +160,7 @@ def ms_to_srt(ms: int) -> str:
     return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
 
 
-def build(cache: Path, minutes: int, extra_words: int = 0) -> dict[str, float]:
+def build(cache: Path, minutes: int, extra_words: float = 0) -> dict[str, float]:
     """Media, subtitles and the voiced project for one length (cached)."""
     base = cache / "base.mp4"
     if not base.exists():
@@ -167,7 +170,7 @@ def build(cache: Path, minutes: int, extra_words: int = 0) -> dict[str, float]:
                "-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k", "-ac", "2",
                "-metadata:s:a:0", "language=eng", "-shortest", str(base) + ".part.mp4")
         os.replace(str(base) + ".part.mp4", base)
-    d = cache / (f"{minutes}min" + (f"-w{extra_words}" if extra_words else ""))
+    d = cache / (f"{minutes}min" + (f"-w{extra_words:g}" if extra_words else ""))
     d.mkdir(parents=True, exist_ok=True)
     video = d / "video.mp4"
     if not video.exists():
@@ -288,9 +291,9 @@ def measure_mp4(res: dict[str, float], export: Export, proj: Path, pcm: Path | N
 
 
 def measure(cache: Path, minutes: int, kinds: list[str], compare_pcm: bool = True,
-            extra_words: int = 0, size_only: bool = False, cold_only: bool = False) -> dict[str, float]:
+            extra_words: float = 0, size_only: bool = False, cold_only: bool = False) -> dict[str, float]:
     res = build(cache, minutes, extra_words)
-    d = cache / (f"{minutes}min" + (f"-w{extra_words}" if extra_words else ""))
+    d = cache / (f"{minutes}min" + (f"-w{extra_words:g}" if extra_words else ""))
     video = d / "video.mp4"
     with tempfile.TemporaryDirectory(dir=cache) as tmp_s:
         tmp = Path(tmp_s)
@@ -351,7 +354,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "taura-longform")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--no-pcm", default="", help="lengths (minutes) that skip the PCM-clip comparison")
-    ap.add_argument("--extra-words", type=int, default=0, help="words added to every line (a denser dub)")
+    ap.add_argument("--extra-words", type=float, default=0,
+                    help="words added to every line, on average (a denser dub)")
     ap.add_argument("--size-only", action="store_true", help="only size, open and re-voice figures")
     ap.add_argument("--cold-only", action="store_true", help="export once (cold) and stop: no warm/floor")
     a = ap.parse_args()
