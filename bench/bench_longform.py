@@ -372,11 +372,12 @@ def main() -> None:
         if a.json is not None:
             a.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     keys = list(results)
-    if len(keys) >= 2 and not (a.size_only or a.cold_only):
-        first = results[keys[0]]
-        for k in keys[1:]:
-            ratio = results[k]["export mp4 warm peak MB"] / first["export mp4 warm peak MB"]
-            print(f"peak memory {k} / {keys[0]}: {ratio:.2f}x (target <= 1.25x, < 800 MB)")
+    first = results[keys[0]] if keys else {}
+    for k in keys[1:]:
+        for what in (f"export {kind} {'cold ' if kind == 'mp4' else ''}peak MB" for kind in kinds):
+            if what in first and what in results[k]:
+                ratio = results[k][what] / first[what]
+                print(f"{what}, {k} / {keys[0]}: {ratio:.2f}x (target <= 1.25x, < 800 MB)")
 
 
 if __name__ == "__main__":
