@@ -129,6 +129,16 @@ class Worker:
         if proc is not None and proc.pid is not None and self.alive:
             lower_priority(self.nice, proc.pid)
 
+    def runs_lower(self) -> bool:
+        """Whether the running process has a lower CPU priority than this one."""
+        proc = self._proc
+        if proc is None or proc.pid is None or not hasattr(os, "getpriority"):
+            return False
+        try:
+            return os.getpriority(os.PRIO_PROCESS, proc.pid) > os.getpriority(os.PRIO_PROCESS, 0)
+        except OSError:  # gone
+            return False
+
     @property
     def alive(self) -> bool:
         return self._proc is not None and self._proc.is_alive()

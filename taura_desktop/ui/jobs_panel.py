@@ -86,7 +86,7 @@ class JobsPanel(QWidget):
         self._planning: StageRequest | None = None  # the request being planned on the helper thread
         self._current: StageRequest | None = None
         self._planned.connect(self._on_planned)  # queued: emitted from the helper thread
-        shared_worker().set_priority(WORKER_NICE)
+        self.set_low_priority(True)
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._tick)
@@ -118,6 +118,18 @@ class JobsPanel(QWidget):
         if project is not None and not shared_worker().alive:
             # spawn the worker off the GUI thread so the first job starts at once
             threading.Thread(target=shared_worker().start, name="worker-start", daemon=True).start()
+
+    def set_low_priority(self, on: bool) -> None:
+        """Run stages at ``WORKER_NICE`` (on) or at normal priority. A process cannot raise its
+        own priority back, so turning it off ends an idle worker (the next job starts a new
+        one at normal priority; a busy one finishes its jobs first, at the lower priority)."""
+        worker = shared_worker()
+        if on:
+            worker.set_priority(WORKER_NICE)
+            return
+        worker.nice = 0
+        if worker.alive and not self.busy and worker.runs_lower():
+            worker.stop()
 
     @property
     def busy(self) -> bool:

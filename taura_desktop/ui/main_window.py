@@ -232,6 +232,7 @@ class MainWindow(WindowOps):
             self.timeline.snap_px = int(self.settings.get(Pref.SNAP_PX))
             self.timeline.min_gap_ms = int(self.settings.get(Pref.MIN_GAP_MS))
             self.timeline.set_follow(bool(self.settings.get(Pref.FOLLOW_PLAYHEAD)))
+            self.jobs.set_low_priority(bool(self.settings.get(Pref.LOW_PRIORITY_JOBS)))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.set(Pref.WINDOW_GEOMETRY, self.saveGeometry())

@@ -34,11 +34,18 @@ class PreferencesDialog(QDialog):
         for value, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
             self.theme.addItem(self.tr(label), value)
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.get(Pref.THEME))))
+        self.low_priority = QCheckBox(self.tr("Run jobs at a lower priority (keeps the editor smooth)"), self)
+        self.low_priority.setToolTip(self.tr(
+            "Transcription, translation, voicing and export let the editor have the CPU first. "
+            "Alone on the computer they still use every core; next to other busy programs they "
+            "get a smaller share."))
+        self.low_priority.setChecked(bool(settings.get(Pref.LOW_PRIORITY_JOBS)))
         form = QFormLayout(self)
         form.addRow(self.follow)
         form.addRow(self.tr("Snap distance"), self.snap)
         form.addRow(self.tr("Minimum gap between segments"), self.gap)
         form.addRow(self.tr("Theme"), self.theme)
+        form.addRow(self.low_priority)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -51,3 +58,4 @@ class PreferencesDialog(QDialog):
         self.settings.set(Pref.SNAP_PX, self.snap.value())
         self.settings.set(Pref.MIN_GAP_MS, self.gap.value())
         self.settings.set(Pref.THEME, str(self.theme.currentData()))
+        self.settings.set(Pref.LOW_PRIORITY_JOBS, self.low_priority.isChecked())

@@ -22,6 +22,7 @@ class Pref(Enum):
     SNAP_PX = ("timeline/snap_px", 8)
     MIN_GAP_MS = ("timing/min_gap_ms", 84)
     THEME = ("ui/theme", "system")  # system | light | dark
+    LOW_PRIORITY_JOBS = ("jobs/low_priority", True)  # stages run at a lower CPU priority
     SHORTCUTS = ("keys/shortcuts", "{}")  # JSON {action id: "Ctrl+K" | ""} overriding defaults
 
     @property

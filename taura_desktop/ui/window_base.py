@@ -244,6 +244,7 @@ class WindowBase(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.speakers_dock = dock
         self.jobs = JobsPanel(self)
+        self.jobs.set_low_priority(bool(self.settings.get(Pref.LOW_PRIORITY_JOBS)))
         self.jobs.message.connect(self.show_message)
         self.speakers.enqueue = self.jobs.enqueue
         jdock = QDockWidget(self.tr("Jobs"), self)

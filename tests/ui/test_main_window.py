@@ -240,3 +240,15 @@ def test_new_project_flow_creates_project(qtbot: QtBot, window: MainWindow, tmp_
     assert app_peaks.cached_peaks(window.project) is not None
     window.project.apply(edits.add_segments(window.project.state, []))  # empty edit: no-op
     assert isinstance(window.project, Project)
+
+
+def test_preferences_keep_the_jobs_priority(settings: Settings) -> None:
+    from taura_desktop.ui.preferences import PreferencesDialog
+
+    assert settings.get(Pref.LOW_PRIORITY_JOBS) is True  # on unless turned off
+    dialog = PreferencesDialog(settings)
+    assert dialog.low_priority.isChecked()
+    dialog.low_priority.setChecked(False)
+    dialog.save()
+    assert settings.get(Pref.LOW_PRIORITY_JOBS) is False
+    assert not PreferencesDialog(settings).low_priority.isChecked()

@@ -142,3 +142,25 @@ def test_the_editor_runs_its_worker_at_a_lower_priority(panel: JobsPanel) -> Non
         assert worker._proc is not None and worker._proc.pid is not None
         # lowered whether it started before the panel existed or after
         assert os.getpriority(os.PRIO_PROCESS, worker._proc.pid) >= WORKER_NICE
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "getpriority"), reason="no process niceness here")
+def test_the_priority_preference_turns_off_and_on(panel: JobsPanel) -> None:
+    import os
+
+    from taura_desktop.jobs.worker import shared_worker
+    from taura_desktop.ui.jobs_panel import WORKER_NICE
+
+    worker = shared_worker()
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    if base >= WORKER_NICE:
+        pytest.skip(f"the tests already run at niceness {base}")
+    worker.start()
+    assert worker.runs_lower()
+    panel.set_low_priority(False)  # idle: the lowered worker ends, the next one runs as the editor
+    assert not worker.alive and worker.nice == 0
+    worker.start()
+    assert worker._proc is not None and worker._proc.pid is not None
+    assert os.getpriority(os.PRIO_PROCESS, worker._proc.pid) == base and not worker.runs_lower()
+    panel.set_low_priority(True)  # lowered in place
+    assert os.getpriority(os.PRIO_PROCESS, worker._proc.pid) == max(base, WORKER_NICE)
