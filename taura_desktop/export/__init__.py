@@ -9,7 +9,14 @@ from taura_desktop.export.atomic import atomic_output
 from taura_desktop.export.burnin import BurnStyle, burn_in
 from taura_desktop.export.master import MasterReport, SubtitleTrack, export_master, iso639_2
 from taura_desktop.export.mix import MixResult, MixSettings, mix_tracks
-from taura_desktop.export.otio_export import build_timeline, dub_lanes, export_edl, export_fcpxml, export_otio
+from taura_desktop.export.otio_export import (
+    build_timeline,
+    dub_lanes,
+    export_edl,
+    export_fcpxml,
+    export_otio,
+    read_timeline,
+)
 from taura_desktop.export.profile import prime_loudness_cache
 from taura_desktop.export.render import DubTrack, PlacedClip, render_dub
 from taura_desktop.export.stems import export_stems
@@ -34,5 +41,6 @@ __all__ = [
     "iso639_2",
     "mix_tracks",
     "prime_loudness_cache",
+    "read_timeline",
     "render_dub",
 ]

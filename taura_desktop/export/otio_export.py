@@ -197,10 +197,15 @@ def _adapter(name: str, package: str) -> Any:
     return otio
 
 
+def read_timeline(path: str | os.PathLike[str]) -> Any:
+    """An ``.otio`` file as a timeline object (to write several formats from one read)."""
+    return _otio().adapters.read_from_file(str(path))
+
+
 def _load(timeline: Any | str | os.PathLike[str]) -> Any:
-    otio = _otio()
+    """A timeline of one's own to change: read from a path, or a copy of the object."""
     if isinstance(timeline, str | os.PathLike):
-        return otio.adapters.read_from_file(str(timeline))
+        return read_timeline(timeline)
     return copy.deepcopy(timeline)
 
 
@@ -210,7 +215,7 @@ def _meta(t: Any) -> dict[str, Any]:
 
 def dub_lanes(timeline: Any | str | os.PathLike[str], lang: str) -> int:
     """How many tracks (lanes) ``lang``'s dub clips take: overlapping clips go to a second."""
-    tl = _load(timeline)
+    tl = read_timeline(timeline) if isinstance(timeline, str | os.PathLike) else timeline
     return len({_meta(t).get("lane") for t in tl.tracks
                 if _meta(t).get("kind") == "dub" and _meta(t).get("lang") == lang})
 

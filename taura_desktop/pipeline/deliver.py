@@ -282,6 +282,7 @@ def _export_otio(
         export_edl,
         export_fcpxml,
         export_otio,
+        read_timeline,
     )
 
     media = state.meta.media
@@ -312,15 +313,16 @@ def _export_otio(
     fps = media.fps or 25.0
     path = export_otio(out, Path(media.path), media.duration_ms, fps, None, dub, subs)
     written = [path]
+    timeline = read_timeline(path)  # once, for every side file
     targets: list[tuple[Path, str | None, int]] = [(out.with_name(f"{out.stem}.fcpxml"), None, 0)]
     for dub_lang in (lang for lang in langs if dub[lang]):
-        for lane in range(dub_lanes(path, dub_lang)):
+        for lane in range(dub_lanes(timeline, dub_lang)):
             name = f"{out.stem}.{dub_lang}" + (f".{lane + 1}" if lane else "") + ".edl"
             targets.append((out.with_name(name), dub_lang, lane))
     for target, edl_lang, lane in targets:
         try:
-            written.append(export_fcpxml(target, path) if edl_lang is None
-                           else export_edl(target, path, edl_lang, lane))
+            written.append(export_fcpxml(target, timeline) if edl_lang is None
+                           else export_edl(target, timeline, edl_lang, lane))
         except TauraError as exc:
             problems.append(str(exc))
     return written
